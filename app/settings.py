@@ -1,0 +1,54 @@
+"""Runtime configuration, read from COMMERCE_* environment variables (DESIGN.md section 2)."""
+
+import warnings
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMMERCE_", frozen=True)
+
+    database_url: str = "sqlite+aiosqlite:///./commerce.db"
+    redis_url: str | None = None
+    secret_key: str = ""
+    env: Literal["development", "production"] = "development"
+    currency: str = "USD"
+    return_window_days: int = 30
+    cart_abandon_after_seconds: int = 86400
+    refund_approval_limit: Decimal = Decimal("500.00")
+    idempotency_ttl_hours: int = 24
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError("COMMERCE_CURRENCY must be an ISO 4217 code such as USD")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _secret_key_policy(self) -> "Settings":
+        if not self.secret_key:
+            if self.env == "production":
+                raise ValueError("COMMERCE_SECRET_KEY must be set when COMMERCE_ENV=production")
+            warnings.warn(
+                "COMMERCE_SECRET_KEY is unset: using an insecure development key",
+                UserWarning,
+                stacklevel=2,
+            )
+            object.__setattr__(self, "secret_key", DEV_SECRET_KEY)
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

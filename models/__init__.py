@@ -1,0 +1,15 @@
+"""SQLAlchemy 2.0 mapped classes; migrations live in models/migrations (Alembic)."""
+
+from models.account import Customer, User
+from models.audit import AuditEvent, OutboxEvent
+from models.base import Base
+from models.campaign import Campaign, campaign_channels, campaign_products
+from models.catalog import Category, Product, ProductVariant
+from models.channel import Channel, DeliveryMethod, Warehouse, delivery_method_channels
+from models.inventory import Stock
+
+__all__ = [
+    "AuditEvent", "Base", "Campaign", "Category", "Channel", "Customer", "DeliveryMethod",
+    "OutboxEvent", "Product", "ProductVariant", "Stock", "User", "Warehouse", "campaign_channels",
+    "campaign_products", "delivery_method_channels",
+]

@@ -1,0 +1,60 @@
+"""The catalog: a category tree, products and their variants."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Amount, UTCDateTime, utcnow
+
+
+class Category(Base):
+    """A node of the category tree.
+
+    `path` is the materialised chain of ids from the root ("/1/4/9/"), so a subtree is one
+    `LIKE '/1/4/%'` on an index, on SQLite and PostgreSQL alike.
+    """
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(String(1000), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Product(Base):
+    """A product. `min_price` is the lowest variant list price, kept by every variant write,
+    so that listing, sorting and filtering by price need no join."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        Index("ix_products_name_id", "name", "id"),
+        Index("ix_products_min_price_id", "min_price", "id"),
+        Index("ix_products_created_at_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    min_price: Mapped[Decimal] = mapped_column(Amount)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProductVariant(Base):
+    __tablename__ = "product_variants"
+    __table_args__ = (CheckConstraint("price >= 0", name="price_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    price: Mapped[Decimal] = mapped_column(Amount)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
