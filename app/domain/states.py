@@ -1,0 +1,151 @@
+"""Every status machine of the domain, one declarative table each (DESIGN.md section 3).
+
+Nothing else sets a status: services call `transition(...)`, which refuses any move the table
+does not list with INVALID_TRANSITION. Effects of a move (audit, outbox, stock) are the caller's.
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeVar
+
+from app.domain.errors import DomainError, ErrorCode
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SCHEDULED = "SCHEDULED"
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    ENDED = "ENDED"
+
+
+class CartStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    CONVERTED = "CONVERTED"
+    ABANDONED = "ABANDONED"
+    EXPIRED = "EXPIRED"
+
+
+class OrderStatus(StrEnum):
+    PLACED = "PLACED"
+    CONFIRMED = "CONFIRMED"
+    PROCESSING = "PROCESSING"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "PENDING"
+    AUTHORIZED = "AUTHORIZED"
+    CAPTURED = "CAPTURED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+    VOIDED = "VOIDED"
+    FAILED = "FAILED"
+
+
+class FulfillmentStatus(StrEnum):
+    PENDING = "PENDING"
+    PICKED = "PICKED"
+    SHIPPED = "SHIPPED"
+    IN_TRANSIT = "IN_TRANSIT"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    RECEIVED = "RECEIVED"
+    REFUNDED = "REFUNDED"
+    CLOSED = "CLOSED"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+S = TypeVar("S", bound=StrEnum)
+Transitions = Mapping[S, frozenset[S]]
+
+CAMPAIGN_TRANSITIONS: Transitions[CampaignStatus] = {
+    CampaignStatus.DRAFT: frozenset({CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE}),
+    CampaignStatus.SCHEDULED: frozenset({CampaignStatus.ACTIVE, CampaignStatus.ENDED}),
+    CampaignStatus.ACTIVE: frozenset({CampaignStatus.PAUSED, CampaignStatus.ENDED}),
+    CampaignStatus.PAUSED: frozenset({CampaignStatus.ACTIVE, CampaignStatus.ENDED}),
+    CampaignStatus.ENDED: frozenset(),
+}
+
+CART_TRANSITIONS: Transitions[CartStatus] = {
+    CartStatus.ACTIVE: frozenset({CartStatus.CONVERTED, CartStatus.ABANDONED, CartStatus.EXPIRED}),
+    CartStatus.ABANDONED: frozenset({CartStatus.ACTIVE, CartStatus.CONVERTED, CartStatus.EXPIRED}),
+    CartStatus.CONVERTED: frozenset(),
+    CartStatus.EXPIRED: frozenset(),
+}
+
+ORDER_TRANSITIONS: Transitions[OrderStatus] = {
+    OrderStatus.PLACED: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
+    OrderStatus.PROCESSING: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    # Cancelling from SHIPPED or DELIVERED also needs an approved ORDER_CANCEL_AFTER_SHIPMENT.
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED}),
+    OrderStatus.COMPLETED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+PAYMENT_TRANSITIONS: Transitions[PaymentStatus] = {
+    PaymentStatus.PENDING: frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.FAILED}),
+    PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.CAPTURED, PaymentStatus.VOIDED}),
+    PaymentStatus.CAPTURED: frozenset({PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}),
+    PaymentStatus.PARTIALLY_REFUNDED: frozenset({PaymentStatus.PARTIALLY_REFUNDED,
+                                                 PaymentStatus.REFUNDED}),
+    PaymentStatus.REFUNDED: frozenset(),
+    PaymentStatus.VOIDED: frozenset(),
+    PaymentStatus.FAILED: frozenset(),
+}
+
+FULFILLMENT_TRANSITIONS: Transitions[FulfillmentStatus] = {
+    FulfillmentStatus.PENDING: frozenset({FulfillmentStatus.PICKED, FulfillmentStatus.CANCELLED}),
+    FulfillmentStatus.PICKED: frozenset({FulfillmentStatus.SHIPPED, FulfillmentStatus.CANCELLED}),
+    FulfillmentStatus.SHIPPED: frozenset({FulfillmentStatus.IN_TRANSIT, FulfillmentStatus.DELIVERED}),
+    FulfillmentStatus.IN_TRANSIT: frozenset({FulfillmentStatus.DELIVERED}),
+    FulfillmentStatus.DELIVERED: frozenset(),
+    FulfillmentStatus.CANCELLED: frozenset(),
+}
+
+RETURN_TRANSITIONS: Transitions[ReturnStatus] = {
+    ReturnStatus.REQUESTED: frozenset({ReturnStatus.APPROVED, ReturnStatus.REJECTED}),
+    ReturnStatus.APPROVED: frozenset({ReturnStatus.RECEIVED}),
+    ReturnStatus.RECEIVED: frozenset({ReturnStatus.REFUNDED}),
+    ReturnStatus.REFUNDED: frozenset({ReturnStatus.CLOSED}),
+    ReturnStatus.REJECTED: frozenset({ReturnStatus.CLOSED}),
+    ReturnStatus.CLOSED: frozenset(),
+}
+
+APPROVAL_TRANSITIONS: Transitions[ApprovalStatus] = {
+    ApprovalStatus.PENDING: frozenset({ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}),
+    ApprovalStatus.APPROVED: frozenset(),
+    ApprovalStatus.REJECTED: frozenset(),
+}
+
+
+def can_transition(table: Transitions[S], current: S, to: S) -> bool:
+    return to in table.get(current, frozenset())
+
+
+def transition(table: Transitions[S], current: S, to: S, *, subject: str) -> S:
+    """Return `to` when the table allows `current -> to`, else refuse with INVALID_TRANSITION."""
+    if not can_transition(table, current, to):
+        allowed = ", ".join(sorted(table.get(current, frozenset()))) or "none"
+        raise DomainError.of(
+            ErrorCode.INVALID_TRANSITION,
+            f"A {subject} cannot move from {current} to {to} (allowed next: {allowed}).",
+            "input", "status",
+        )
+    return to

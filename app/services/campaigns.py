@@ -1,0 +1,92 @@
+"""Back office: campaigns (promotions and merchandising) and their status machine."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+
+from app.domain.campaigns import DiscountType
+from app.domain.errors import DomainError, ErrorCode
+from app.domain.states import CAMPAIGN_TRANSITIONS, CampaignStatus, transition
+from app.domain.validation import CODE_MAX, CODE_RE, NAME_MAX, Checker
+from app.policy.permissions import Permission
+from app.services.common import require, unique_guard
+from app.services.store import channel_ids_for_slugs
+from app.services.unit_of_work import UnitOfWork
+from models import Campaign, Product, campaign_channels, campaign_products
+
+MAX_USAGE_LIMIT = 1_000_000_000
+
+
+async def create_campaign(*, uow: UnitOfWork, name: str, code: str | None, discount_type: DiscountType,
+                          discount_value: Decimal, starts_at: datetime | None, ends_at: datetime | None,
+                          min_subtotal: Decimal | None, usage_limit: int | None,
+                          channels: Sequence[str] | None, product_ids: Sequence[int] | None) -> Campaign:
+    check = Checker()
+    name_ = check.text(name, "name", label="Name", max_length=NAME_MAX, required=True)
+    code_ = check.text(code, "code", label="Code", max_length=CODE_MAX)
+    if code_ is not None and not CODE_RE.match(code_):
+        check.add(ErrorCode.INVALID, "A code may hold letters, digits, '-' and '_' only.", "code")
+    if discount_type == DiscountType.FREE_SHIPPING:
+        value = check.amount(discount_value, "discountValue", label="Discount value") or Decimal("0")
+    else:
+        value = check.amount(discount_value, "discountValue", label="Discount value", required=True,
+                             positive=True)
+        if discount_type == DiscountType.PERCENTAGE and value is not None and value > 100:
+            check.add(ErrorCode.INVALID, "A percentage discount is at most 100.", "discountValue")
+    if starts_at and ends_at and ends_at <= starts_at:
+        check.add(ErrorCode.INVALID, "The campaign must end after it starts.", "endsAt")
+    min_subtotal_ = check.amount(min_subtotal, "minSubtotal", label="Minimum subtotal")
+    check.count(usage_limit, "usageLimit", label="Usage limit", minimum=1, maximum=MAX_USAGE_LIMIT)
+    slugs = check.items(channels, "channels", label="channel")
+    products = check.items(product_ids, "productIds", label="product")
+    check.raise_if_any()
+    require(uow.actor, Permission.MANAGE_CATALOG)
+    session = uow.session
+    code_upper = code_.upper() if code_ else None
+    message = f"The code {code_upper} is already used by another campaign."
+    if code_upper and await session.scalar(select(Campaign.id).where(Campaign.code == code_upper)):
+        raise DomainError.of(ErrorCode.INVALID, message, "input", "code")
+    channel_ids = await channel_ids_for_slugs(uow, slugs, "channels")
+    wanted = set(products)
+    found = await session.scalar(select(func.count()).select_from(Product).where(Product.id.in_(wanted)))
+    if found != len(wanted):
+        raise DomainError.of(ErrorCode.NOT_FOUND, f"{len(wanted) - (found or 0)} product(s) do not exist.",
+                             "input", "productIds")
+    campaign = Campaign(name=name_, code=code_upper, status=CampaignStatus.DRAFT,
+                        discount_type=discount_type, discount_value=value, starts_at=starts_at,
+                        ends_at=ends_at, min_subtotal=min_subtotal_, usage_limit=usage_limit, times_used=0,
+                        created_at=uow.now)
+    async with unique_guard(message, "code"):
+        session.add(campaign)
+        await session.flush()
+    if channel_ids:
+        await session.execute(insert(campaign_channels), [
+            {"campaign_id": campaign.id, "channel_id": cid} for cid in channel_ids])
+    if wanted:
+        await session.execute(insert(campaign_products), [
+            {"campaign_id": campaign.id, "product_id": pid} for pid in sorted(wanted)])
+    uow.audit(action="campaign.create", subject_type="Campaign", subject_id=campaign.id,
+              to_status=campaign.status, data={
+                  "name": campaign.name, "code": campaign.code, "discountType": str(discount_type),
+                  "discountValue": str(value), "startsAt": starts_at, "endsAt": ends_at,
+                  "minSubtotal": str(min_subtotal_) if min_subtotal_ is not None else None,
+                  "usageLimit": usage_limit, "channels": list(slugs), "productIds": sorted(wanted)})
+    await uow.commit()
+    return campaign
+
+
+async def update_campaign_status(*, uow: UnitOfWork, campaign_id: int, status: CampaignStatus) -> Campaign:
+    require(uow.actor, Permission.MANAGE_CATALOG)
+    campaign = await uow.session.get(Campaign, campaign_id, with_for_update=True)
+    if campaign is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That campaign does not exist.", "input", "campaignId")
+    current = CampaignStatus(campaign.status)
+    campaign.status = transition(CAMPAIGN_TRANSITIONS, current, status, subject="campaign")
+    uow.audit(action="campaign.status", subject_type="Campaign", subject_id=campaign.id,
+              from_status=current, to_status=status)
+    uow.emit(topic="campaign.status_changed", subject_type="Campaign", subject_id=campaign.id,
+             payload={"campaignId": campaign.id, "from": current, "to": status})
+    await uow.commit()
+    return campaign

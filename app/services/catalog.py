@@ -1,0 +1,223 @@
+"""Back office: the category tree, products with variants, and stock levels."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import insert, select, update
+
+from app.domain.errors import DomainError, ErrorCode, Problem
+from app.domain.validation import CODE_MAX, NAME_MAX, TEXT_MAX, Checker, slugify
+from app.policy.permissions import Permission
+from app.services.common import require, unique_guard
+from app.services.unit_of_work import UnitOfWork
+from models import Category, Product, ProductVariant, Stock, Warehouse
+
+MAX_STOCK = 1_000_000_000
+
+
+async def _free_slug(uow: UnitOfWork, column: object, base: str) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is not taken yet (for slugs derived from names)."""
+    taken = set((await uow.session.execute(
+        select(column).where((column == base) | column.like(f"{base}-%"))  # type: ignore[attr-defined]
+    )).scalars())
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+async def _category_or_error(uow: UnitOfWork, category_id: int | None, field: str) -> Category | None:
+    if category_id is None:
+        return None
+    category = await uow.session.get(Category, category_id)
+    if category is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That category does not exist.", "input", field)
+    return category
+
+
+async def create_category(*, uow: UnitOfWork, name: str, slug: str | None, description: str | None,
+                          parent_id: int | None) -> Category:
+    check = Checker()
+    name_ = check.text(name, "name", label="Name", max_length=NAME_MAX, required=True)
+    slug_ = check.slug(slug, "slug")
+    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX)
+    check.raise_if_any()
+    require(uow.actor, Permission.MANAGE_CATALOG)
+    parent = await _category_or_error(uow, parent_id, "parentId")
+    message = f"A category with slug '{slug_}' already exists."
+    if slug_ is None:
+        slug_ = await _free_slug(uow, Category.slug, slugify(name_ or ""))
+    elif await uow.session.scalar(select(Category.id).where(Category.slug == slug_)):
+        raise DomainError.of(ErrorCode.INVALID, message, "input", "slug")
+    category = Category(name=name_, slug=slug_, description=description_,
+                        parent_id=parent.id if parent else None, path="", created_at=uow.now)
+    async with unique_guard(message, "slug"):
+        uow.session.add(category)
+        await uow.session.flush()
+    category.path = f"{parent.path if parent else '/'}{category.id}/"
+    uow.audit(action="category.create", subject_type="Category", subject_id=category.id,
+              data={"name": category.name, "slug": category.slug, "parentId": category.parent_id})
+    await uow.commit()
+    return category
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    warehouse_id: int
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class VariantSpec:
+    sku: str
+    name: str
+    price: Decimal
+    stock: Sequence[StockLevel] = ()
+
+
+async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, description: str | None,
+                         category_id: int | None, variants: Sequence[VariantSpec]) -> Product:
+    check = Checker()
+    name_ = check.text(name, "name", label="Name", max_length=NAME_MAX, required=True)
+    slug_ = check.slug(slug, "slug")
+    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX)
+    specs = check.items(variants, "variants", label="variant", required=True)
+    seen_skus: set[str] = set()
+    for i, spec in enumerate(specs):
+        at = check.at("variants", i)
+        sku = at.text(spec.sku, "sku", label="SKU", max_length=CODE_MAX, required=True)
+        if sku is not None:
+            if sku in seen_skus:
+                at.add(ErrorCode.INVALID, f"SKU {sku} appears twice in this product.", "sku")
+            seen_skus.add(sku)
+        at.text(spec.name, "name", label="Variant name", max_length=NAME_MAX, required=True)
+        at.amount(spec.price, "price", label="Price", required=True)
+        for j, level in enumerate(at.items(spec.stock, "stock", label="stock")):
+            at.at("stock", j).count(level.quantity, "quantity", label="Stock quantity", maximum=MAX_STOCK)
+    check.raise_if_any()
+    require(uow.actor, Permission.MANAGE_CATALOG)
+    session = uow.session
+    category = await _category_or_error(uow, category_id, "categoryId")
+    taken = set((await session.execute(
+        select(ProductVariant.sku).where(ProductVariant.sku.in_(seen_skus)))).scalars())
+    if taken:
+        raise DomainError([
+            Problem(ErrorCode.INVALID, f"SKU {spec.sku.strip()} is already in use.",
+                    ("input", "variants", str(i), "sku"))
+            for i, spec in enumerate(specs) if spec.sku.strip() in taken])
+    warehouse_ids = {level.warehouse_id for spec in specs for level in spec.stock}
+    known = set((await session.execute(
+        select(Warehouse.id).where(Warehouse.id.in_(warehouse_ids)))).scalars())
+    if unknown := warehouse_ids - known:
+        raise DomainError.of(ErrorCode.NOT_FOUND, f"{len(unknown)} warehouse(s) do not exist.",
+                             "input", "variants")
+    message = f"A product with slug '{slug_}' already exists."
+    if slug_ is None:
+        slug_ = await _free_slug(uow, Product.slug, slugify(name_ or ""))
+    elif await session.scalar(select(Product.id).where(Product.slug == slug_)):
+        raise DomainError.of(ErrorCode.INVALID, message, "input", "slug")
+    product = Product(name=name_, slug=slug_, description=description_,
+                      category_id=category.id if category else None,
+                      min_price=min(spec.price for spec in specs), created_at=uow.now, updated_at=uow.now)
+    async with unique_guard(message, "slug"):
+        session.add(product)
+        await session.flush()
+        for spec in specs:
+            variant = ProductVariant(product_id=product.id, sku=spec.sku.strip(), name=spec.name.strip(),
+                                     price=spec.price, created_at=uow.now)
+            session.add(variant)
+            await session.flush()
+            if spec.stock:
+                await session.execute(insert(Stock), [
+                    {"variant_id": variant.id, "warehouse_id": level.warehouse_id,
+                     "on_hand": level.quantity, "allocated": 0}
+                    for level in _merge_levels(spec.stock)])
+    uow.audit(action="product.create", subject_type="Product", subject_id=product.id, data={
+        "name": product.name, "slug": product.slug, "categoryId": product.category_id,
+        "variants": [{"sku": s.sku, "price": str(s.price),
+                      "stock": {str(lv.warehouse_id): lv.quantity for lv in s.stock}} for s in specs],
+    })
+    await uow.commit()
+    return product
+
+
+def _merge_levels(levels: Sequence[StockLevel]) -> list[StockLevel]:
+    merged: dict[int, int] = {}
+    for level in levels:
+        merged[level.warehouse_id] = merged.get(level.warehouse_id, 0) + level.quantity
+    return [StockLevel(w, q) for w, q in merged.items()]
+
+
+async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, description: str | None,
+                         category_id: int | None) -> Product:
+    check = Checker()
+    name_ = check.text(name, "name", label="Name", max_length=NAME_MAX) if name is not None else None
+    if name is not None and not name.strip():
+        check.add(ErrorCode.REQUIRED, "Name cannot be blank.", "name")
+    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX)
+    check.raise_if_any()
+    require(uow.actor, Permission.MANAGE_CATALOG)
+    product = await uow.session.get(Product, product_id)
+    if product is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That product does not exist.", "input", "productId")
+    category = await _category_or_error(uow, category_id, "categoryId")
+    before = {"name": product.name, "description": product.description, "categoryId": product.category_id}
+    if name_ is not None:
+        product.name = name_
+    if description is not None:
+        product.description = description_
+    if category is not None:
+        product.category_id = category.id
+    product.updated_at = uow.now
+    after = {"name": product.name, "description": product.description, "categoryId": product.category_id}
+    uow.audit(action="product.update", subject_type="Product", subject_id=product.id,
+              data={"before": before, "after": after})
+    await uow.commit()
+    return product
+
+
+async def set_stock(*, uow: UnitOfWork, variant_id: int, warehouse_id: int, quantity: int,
+                    reason: str) -> ProductVariant:
+    """Set units on hand in one warehouse. Never below what is allocated to placed orders."""
+    check = Checker()
+    check.count(quantity, "quantity", label="Quantity", maximum=MAX_STOCK)
+    reason_ = check.text(reason, "reason", label="Reason", max_length=NAME_MAX, required=True)
+    check.raise_if_any()
+    require(uow.actor, Permission.MANAGE_STOCK)
+    session = uow.session
+    variant = await session.get(ProductVariant, variant_id)
+    if variant is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That variant does not exist.", "input", "variantId")
+    if await session.get(Warehouse, warehouse_id) is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That warehouse does not exist.", "input", "warehouseId")
+    stock = await session.scalar(select(Stock).where(Stock.variant_id == variant_id,
+                                                     Stock.warehouse_id == warehouse_id))
+    before = stock.on_hand if stock else 0
+    if stock is None:
+        stock = Stock(variant_id=variant_id, warehouse_id=warehouse_id, on_hand=quantity, allocated=0)
+        async with unique_guard("Stock for this variant and warehouse changed meanwhile; retry.",
+                                "warehouseId"):
+            session.add(stock)
+            await session.flush()
+    else:
+        # Conditional update: a concurrent allocation between our read and this write cannot
+        # leave allocated above on hand.
+        result = await session.execute(
+            update(Stock).where(Stock.id == stock.id, Stock.allocated <= quantity)
+            .values(on_hand=quantity).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            allocated = await session.scalar(select(Stock.allocated).where(Stock.id == stock.id))
+            raise DomainError.of(
+                ErrorCode.INVALID,
+                f"{allocated} units are allocated to placed orders; on hand cannot go below that.",
+                "input", "quantity")
+    uow.audit(action="stock.set", subject_type="ProductVariant", subject_id=variant_id,
+              data={"warehouseId": warehouse_id, "onHand": {"before": before, "after": quantity},
+                    "reason": reason_})
+    await uow.commit()
+    return variant
+
+

@@ -1,0 +1,119 @@
+"""One unit of work per write: one transaction that holds the change, its audit events and its
+outbox rows, committed once (or not at all)."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Viewer
+from app.db import Database
+from app.domain.audit_chain import canonical_json, chain_hash
+from models import AuditEvent, OutboxEvent
+
+# Any constant will do: it names the one lock that serialises appends to the audit chain.
+AUDIT_CHAIN_LOCK_KEY = 7_301_947
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks for a write, and from where: the input of every policy decision."""
+
+    viewer: Viewer | None
+    request_id: str | None = None
+    channel: str | None = None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.viewer.roles if self.viewer else frozenset()
+
+    @property
+    def label(self) -> str:
+        return self.viewer.label if self.viewer else "anonymous"
+
+
+@dataclass(slots=True)
+class _PendingAudit:
+    action: str
+    subject_type: str
+    subject_id: str
+    from_status: str | None
+    to_status: str | None
+    data: Any
+    approval_id: str | None
+
+
+@dataclass
+class UnitOfWork:
+    db: Database
+    actor: Actor
+    now: datetime
+    session: AsyncSession = field(init=False)
+    _audit: list[_PendingAudit] = field(default_factory=list, init=False)
+    _outbox: list[OutboxEvent] = field(default_factory=list, init=False)
+    _committed: bool = field(default=False, init=False)
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.session = self.db.write_session()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        try:
+            if not self._committed:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def audit(self, *, action: str, subject_type: str, subject_id: str | int,
+              from_status: str | None = None, to_status: str | None = None, data: Any = None,
+              approval_id: str | None = None) -> None:
+        self._audit.append(_PendingAudit(action, subject_type, str(subject_id), from_status, to_status,
+                                         data, approval_id))
+
+    def emit(self, *, topic: str, subject_type: str, subject_id: str | int, payload: Any) -> None:
+        self._outbox.append(OutboxEvent(
+            id=str(uuid.uuid4()), topic=topic, subject_type=subject_type, subject_id=str(subject_id),
+            payload=canonical_json(payload), created_at=self.now,
+        ))
+
+    async def commit(self) -> None:
+        await self.session.flush()
+        if self._audit:
+            await self._append_audit_chain()
+        self.session.add_all(self._outbox)
+        await self.session.commit()
+        self._committed = True
+
+    async def _append_audit_chain(self) -> None:
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": AUDIT_CHAIN_LOCK_KEY})
+        # On SQLite the write transaction began IMMEDIATE: it already holds the one write lock.
+        last = (await self.session.execute(
+            select(AuditEvent.sequence, AuditEvent.hash).order_by(AuditEvent.sequence.desc()).limit(1)
+        )).first()
+        sequence, prev_hash = (last[0], last[1]) if last else (0, None)
+        for pending in self._audit:
+            sequence += 1
+            fields = {
+                "sequence": sequence,
+                "occurred_at": self.now,
+                "actor": self.actor.label,
+                "action": pending.action,
+                "subject_type": pending.subject_type,
+                "subject_id": pending.subject_id,
+                "from_status": pending.from_status,
+                "to_status": pending.to_status,
+                "data": None if pending.data is None else canonical_json(pending.data),
+                "request_id": self.actor.request_id,
+                "approval_id": pending.approval_id,
+            }
+            digest = chain_hash(prev_hash, fields)
+            self.session.add(AuditEvent(**fields, prev_hash=prev_hash, hash=digest))
+            prev_hash = digest
+        await self.session.flush()
