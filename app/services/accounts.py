@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from app.auth import Viewer, hash_password, verify_password
+from app.db import Database
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.validation import NAME_MAX, Checker
 from app.policy.permissions import Role
@@ -78,15 +79,18 @@ async def create_user(*, uow: UnitOfWork, email: str, password: str, roles: Iter
     return Viewer(user_id=user.id, email=email_, roles=frozenset(roles_), customer_id=customer_id)
 
 
-async def authenticate(*, uow: UnitOfWork, email: str, password: str) -> Viewer:
+async def authenticate(*, db: Database, email: str, password: str) -> Viewer:
     """The viewer for these credentials; one message for unknown e-mail and wrong password."""
     refused = DomainError.of(ErrorCode.INVALID_CREDENTIALS, "E-mail or password is incorrect.", "input")
     if not email or len(email) > 254 or len(password) > PASSWORD_MAX or "\x00" in email + password:
         raise refused
-    row = (await uow.session.execute(
-        select(User, Customer.id).outerjoin(Customer, Customer.user_id == User.id)
-        .where(User.email == email.strip().lower()))).first()
-    user, customer_id = (row[0], row[1]) if row else (None, None)
+    async with db.read() as conn:
+        user = (await conn.execute(
+            select(User.id, User.email, User.password_hash, User.roles, User.is_active,
+                   Customer.id.label("customer_id"))
+            .outerjoin(Customer, Customer.user_id == User.id)
+            .where(User.email == email.strip().lower()))).first()
     if not verify_password(user.password_hash if user else None, password) or not user or not user.is_active:
         raise refused
-    return Viewer(user_id=user.id, email=user.email, roles=frozenset(user.roles), customer_id=customer_id)
+    return Viewer(user_id=user.id, email=user.email, roles=frozenset(user.roles),
+                  customer_id=user.customer_id)

@@ -1,0 +1,163 @@
+"""The `commerce` command: serve, migrate, seed, user create, export-schema."""
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from app.settings import Settings
+
+
+def served_app() -> Starlette:
+    """Factory for uvicorn workers."""
+    from app.main import create_app
+
+    return create_app(tune_gc=True)
+
+
+def _migrate(settings: Settings) -> None:
+    from app.migrations import upgrade
+
+    upgrade(settings.database_url)
+
+
+async def _store_is_empty(settings: Settings) -> bool:
+    from sqlalchemy import func, select
+
+    from app.db import Database
+    from models import Product
+
+    db = Database(settings.database_url)
+    try:
+        async with db.read() as conn:
+            return not await conn.scalar(select(func.count()).select_from(Product))
+    finally:
+        await db.dispose()
+
+
+async def _seed(settings: Settings, products: int) -> dict[str, int]:
+    from app.db import Database
+    from app.seed import seed
+
+    db = Database(settings.database_url)
+    try:
+        return await seed(db, products=products)
+    finally:
+        await db.dispose()
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    if args.demo:
+        _migrate(settings)
+        if asyncio.run(_store_is_empty(settings)):
+            counts = asyncio.run(_seed(settings, args.products))
+            print(f"seeded a demo store: {counts['products']} products, {counts['variants']} variants")
+    print(f"GraphQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
+    uvicorn.run("app.cli:served_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                reload=args.reload, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    _migrate(settings)
+    print("database is at the latest migration")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    started = datetime.now(UTC)
+    try:
+        counts = asyncio.run(_seed(settings, args.products))
+    except RuntimeError as refusal:
+        print(f"seed: {refusal}", file=sys.stderr)
+        return 1
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    print(f"seeded {counts['products']} products and {counts['variants']} variants in {seconds:.1f}s")
+    return 0
+
+
+async def _create_user(settings: Settings, email: str, password: str, roles: list[str]) -> str:
+    from app.db import Database
+    from app.domain.errors import DomainError
+    from app.policy.permissions import Role
+    from app.services.accounts import create_user
+    from app.services.unit_of_work import Actor, UnitOfWork
+
+    db = Database(settings.database_url)
+    try:
+        async with UnitOfWork(db, Actor(viewer=None, request_id="cli"), datetime.now(UTC)) as uow:
+            viewer = await create_user(uow=uow, email=email, password=password, roles=[Role(r) for r in roles])
+        return f"created user {viewer.email} with roles {', '.join(sorted(viewer.roles))}"
+    except DomainError as refusal:
+        raise SystemExit(f"user create: {refusal}") from refusal
+    finally:
+        await db.dispose()
+
+
+def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
+    print(asyncio.run(_create_user(settings, args.email, args.password, args.role)))
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from schema.schema import build_schema
+
+    sdl = str(build_schema()) + "\n"
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl)
+        print(f"wrote {args.output}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from app.policy.permissions import Role
+
+    root = argparse.ArgumentParser(prog="commerce", description="The commerce graph: a GraphQL commerce API.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--reload", action="store_true")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--demo", action="store_true",
+                       help="migrate first, and seed the demo store when the database has no products")
+    serve.add_argument("--products", type=int, default=200, help="demo products to seed with --demo")
+    serve.set_defaults(run=cmd_serve)
+
+    commands.add_parser("migrate", help="upgrade the database to the latest migration").set_defaults(
+        run=cmd_migrate)
+
+    seed = commands.add_parser("seed", help="fill an empty database with the demo store")
+    seed.add_argument("--products", type=int, default=200)
+    seed.set_defaults(run=cmd_seed)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
+                        help="repeat for several roles")
+    create.set_defaults(run=cmd_user_create)
+
+    export = commands.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("--output", "-o", default="schema.graphql", help="file to write, or - for stdout")
+    export.set_defaults(run=cmd_export_schema)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.run(args, Settings()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

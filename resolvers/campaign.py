@@ -1,0 +1,64 @@
+"""Campaign queries (everyone) and the campaign back office (MERCHANDISER, ADMIN)."""
+
+from typing import Any
+
+import strawberry
+
+from app.domain.campaigns import DiscountType as DomainDiscountType
+from app.domain.states import CampaignStatus as DomainCampaignStatus
+from app.ids import decode_int_id
+from app.loaders.catalog import CAMPAIGN_CURSOR, campaign_cursor, count_campaigns, list_campaigns
+from app.pagination import page_request
+from app.services import campaigns as campaign_service
+from resolvers.base import Info, input_pk, write
+from schema.campaign import Campaign, CampaignConnection, CampaignEdge, CampaignStatus
+from schema.common import PageInfo
+from schema.inputs import CampaignCreateInput, CampaignStatusUpdateInput
+from schema.payloads import CampaignPayload
+
+
+@strawberry.type
+class CampaignQuery:
+    @strawberry.field(description="Campaigns, newest first, optionally of one status.")
+    async def campaigns(self, info: Info, first: int | None = None, after: str | None = None,
+                        status: CampaignStatus | None = None) -> CampaignConnection:  # type: ignore[valid-type]
+        page = page_request(first=first, after=after, last=None, before=None, kind=CAMPAIGN_CURSOR)
+        db, currency = info.context.db, info.context.settings.currency
+        status_ = status.value if status else None
+        result = await list_campaigns(db, page=page, status=status_)
+        cursors = [campaign_cursor(r) for r in result.items]
+        return CampaignConnection(
+            edges=[CampaignEdge(cursor=c, node=Campaign.from_row(r, currency))
+                   for c, r in zip(cursors, result.items, strict=True)],
+            page_info=PageInfo.of(result, cursors), count=lambda: count_campaigns(db, status=status_))
+
+    @strawberry.field(description="One campaign.")
+    async def campaign(self, info: Info, id: strawberry.ID) -> Campaign | None:
+        pk = decode_int_id(id, "Campaign")
+        row = await info.context.catalog.campaign.load(pk) if pk is not None else None
+        return Campaign.from_row(row, info.context.settings.currency) if row else None
+
+
+@strawberry.type
+class CampaignMutation:
+    @strawberry.mutation(description="Create a campaign in DRAFT (MERCHANDISER, ADMIN).")
+    async def campaign_create(self, info: Info, input: CampaignCreateInput) -> CampaignPayload:
+        async def run(uow: Any) -> dict[str, Any]:
+            campaign = await campaign_service.create_campaign(
+                uow=uow, name=input.name, code=input.code,
+                discount_type=DomainDiscountType(input.discount_type.value),
+                discount_value=input.discount_value, starts_at=input.starts_at, ends_at=input.ends_at,
+                min_subtotal=input.min_subtotal, usage_limit=input.usage_limit, channels=input.channels,
+                product_ids=[input_pk(p, "Product", "productIds", str(i))
+                             for i, p in enumerate(input.product_ids or [])])
+            return {"campaign": Campaign.from_row(campaign, info.context.settings.currency)}
+        return await write(info, CampaignPayload, run)
+
+    @strawberry.mutation(description="Move a campaign through its status table (MERCHANDISER, ADMIN).")
+    async def campaign_status_update(self, info: Info, input: CampaignStatusUpdateInput) -> CampaignPayload:
+        async def run(uow: Any) -> dict[str, Any]:
+            campaign = await campaign_service.update_campaign_status(
+                uow=uow, campaign_id=input_pk(input.campaign_id, "Campaign", "campaignId"),
+                status=DomainCampaignStatus(input.status.value))
+            return {"campaign": Campaign.from_row(campaign, info.context.settings.currency)}
+        return await write(info, CampaignPayload, run)

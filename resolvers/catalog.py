@@ -1,0 +1,145 @@
+"""Storefront catalog queries and the catalog back office (categories, products, stock)."""
+
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from app.ids import decode_int_id
+from app.loaders import products as listing
+from app.loaders.catalog import CATEGORY_CURSOR, category_cursor, count_categories, list_categories
+from app.pagination import page_request
+from app.services import catalog as catalog_service
+from resolvers.base import Info, input_pk, query_pk, write
+from schema.catalog import (Category, CategoryConnection, CategoryEdge, Product, ProductConnection, ProductEdge,
+                            ProductVariant, prefetch_products)
+from schema.common import PageInfo
+from schema.errors import PublicError
+from schema.inputs import (CategoryCreateInput, ProductCreateInput, ProductFilter, ProductSort,
+                           ProductUpdateInput, SortDirection, StockSetInput)
+from schema.lookahead import selected_paths
+from schema.payloads import CategoryPayload, ProductPayload, StockPayload
+
+
+def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
+    if flt is None:
+        return listing.ProductFilter()
+    if flt.search is not None and (len(flt.search) > listing.SEARCH_MAX or "\x00" in flt.search):
+        raise PublicError(f"search must be at most {listing.SEARCH_MAX} characters.", "INVALID")
+    for name, value in (("minPrice", flt.min_price), ("maxPrice", flt.max_price)):
+        if value is not None and (not value.is_finite() or value < 0 or value > Decimal("99999999.99")):
+            raise PublicError(f"{name} must be a non-negative amount.", "INVALID")
+    return listing.ProductFilter(
+        search=flt.search or None,
+        category_id=query_pk(flt.category_id, "Category", "categoryId") if flt.category_id else None,
+        campaign_id=query_pk(flt.campaign_id, "Campaign", "campaignId") if flt.campaign_id else None,
+        in_stock=flt.in_stock, min_price=flt.min_price, max_price=flt.max_price)
+
+
+def _product_sort(sort: ProductSort | None) -> listing.ProductSort:
+    if sort is None:
+        return listing.ProductSort()
+    return listing.ProductSort(field=listing.ProductSortField(sort.field.value),
+                               descending=sort.direction == SortDirection.DESC)
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Browse the catalog: filter, sort, and page with cursors.")
+    async def products(self, info: Info, first: int | None = None, after: str | None = None,
+                       last: int | None = None, before: str | None = None,
+                       filter: ProductFilter | None = None, sort: ProductSort | None = None) -> ProductConnection:
+        flt, order = _product_filter(filter), _product_sort(sort)
+        page = page_request(first=first, after=after, last=last, before=before, kind=order.cursor_kind)
+        db, currency = info.context.db, info.context.settings.currency
+        result = await listing.list_products(db, flt=flt, sort=order, page=page)
+        products = [Product.from_row(row, currency) for row in result.items]
+        await prefetch_products(info, products, selected_paths(info), prefix="edges.node.")
+        cursors = [order.cursor_for(row) for row in result.items]
+        return ProductConnection(
+            edges=[ProductEdge(cursor=c, node=p) for c, p in zip(cursors, products, strict=True)],
+            page_info=PageInfo.of(result, cursors), count=lambda: listing.count_products(db, flt=flt))
+
+    @strawberry.field(description="One product, by id or slug.")
+    async def product(self, info: Info, id: strawberry.ID | None = None, slug: str | None = None) -> Product | None:
+        loaders = info.context.catalog
+        if id is not None:
+            pk = decode_int_id(id, "Product")
+            row = await loaders.product.load(pk) if pk is not None else None
+        elif slug is not None:
+            row = await loaders.product_by_slug.load(slug[:200])
+        else:
+            raise PublicError("Pass id or slug.", "INVALID")
+        return Product.from_row(row, info.context.settings.currency) if row else None
+
+    @strawberry.field(description="Categories by name, optionally only the roots of the tree.")
+    async def categories(self, info: Info, first: int | None = None, after: str | None = None,
+                         roots_only: bool | None = None) -> CategoryConnection:
+        page = page_request(first=first, after=after, last=None, before=None, kind=CATEGORY_CURSOR)
+        db = info.context.db
+        result = await list_categories(db, page=page, roots_only=bool(roots_only))
+        cursors = [category_cursor(r) for r in result.items]
+        return CategoryConnection(
+            edges=[CategoryEdge(cursor=c, node=Category.from_row(r))
+                   for c, r in zip(cursors, result.items, strict=True)],
+            page_info=PageInfo.of(result, cursors),
+            count=lambda: count_categories(db, roots_only=bool(roots_only)))
+
+    @strawberry.field(description="One category, by id or slug.")
+    async def category(self, info: Info, id: strawberry.ID | None = None, slug: str | None = None) -> Category | None:
+        loaders = info.context.catalog
+        if id is not None:
+            pk = decode_int_id(id, "Category")
+            row = await loaders.category.load(pk) if pk is not None else None
+        elif slug is not None:
+            row = await loaders.category_by_slug.load(slug[:200])
+        else:
+            raise PublicError("Pass id or slug.", "INVALID")
+        return Category.from_row(row) if row else None
+
+
+@strawberry.type
+class CatalogMutation:
+    @strawberry.mutation(description="Create a category (MERCHANDISER, ADMIN).")
+    async def category_create(self, info: Info, input: CategoryCreateInput) -> CategoryPayload:
+        async def run(uow: Any) -> dict[str, Any]:
+            category = await catalog_service.create_category(
+                uow=uow, name=input.name, slug=input.slug, description=input.description,
+                parent_id=input_pk(input.parent_id, "Category", "parentId"))
+            return {"category": Category.from_row(category)}
+        return await write(info, CategoryPayload, run)
+
+    @strawberry.mutation(description="Create a product with variants and initial stock (MERCHANDISER, ADMIN).")
+    async def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
+        async def run(uow: Any) -> dict[str, Any]:
+            variants = [catalog_service.VariantSpec(
+                sku=v.sku, name=v.name, price=v.price,
+                stock=[catalog_service.StockLevel(
+                    input_pk(s.warehouse_id, "Warehouse", "variants", str(i), "stock", str(j), "warehouseId"),
+                    s.quantity) for j, s in enumerate(v.stock or [])])
+                for i, v in enumerate(input.variants)]
+            product = await catalog_service.create_product(
+                uow=uow, name=input.name, slug=input.slug, description=input.description,
+                category_id=input_pk(input.category_id, "Category", "categoryId"), variants=variants)
+            return {"product": Product.from_row(product, info.context.settings.currency)}
+        return await write(info, ProductPayload, run)
+
+    @strawberry.mutation(description="Change a product's name, description or category (MERCHANDISER, ADMIN).")
+    async def product_update(self, info: Info, input: ProductUpdateInput) -> ProductPayload:
+        async def run(uow: Any) -> dict[str, Any]:
+            product = await catalog_service.update_product(
+                uow=uow, product_id=input_pk(input.product_id, "Product", "productId"), name=input.name,
+                description=input.description,
+                category_id=input_pk(input.category_id, "Category", "categoryId"))
+            return {"product": Product.from_row(product, info.context.settings.currency)}
+        return await write(info, ProductPayload, run)
+
+    @strawberry.mutation(description="Set units on hand of a variant in a warehouse (FULFILLMENT, MERCHANDISER, ADMIN).")
+    async def stock_set(self, info: Info, input: StockSetInput) -> StockPayload:
+        async def run(uow: Any) -> dict[str, Any]:
+            variant = await catalog_service.set_stock(
+                uow=uow, variant_id=input_pk(input.variant_id, "ProductVariant", "variantId"),
+                warehouse_id=input_pk(input.warehouse_id, "Warehouse", "warehouseId"),
+                quantity=input.quantity, reason=input.reason)
+            return {"variant": ProductVariant.from_row(variant, info.context.settings.currency)}
+        return await write(info, StockPayload, run)

@@ -1,0 +1,99 @@
+"""Relay object identification: node(id) and nodes(ids), with the same access checks as the
+type's own query (nobody reads another's cart or order through node)."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import strawberry
+
+from app.ids import decode_id
+from app.loaders.accounts import customer_by_id
+from resolvers.base import Info
+from schema.campaign import Campaign
+from schema.catalog import Category, Product, ProductVariant
+from schema.common import Node
+from schema.errors import PublicError
+from schema.account import Customer
+from schema.store import Channel, DeliveryMethod, Warehouse
+
+MAX_NODES = 100
+
+
+async def _product(info: Info, pk: int) -> Node | None:
+    row = await info.context.catalog.product.load(pk)
+    return Product.from_row(row, info.context.settings.currency) if row else None
+
+
+async def _variant(info: Info, pk: int) -> Node | None:
+    row = await info.context.catalog.variant.load(pk)
+    return ProductVariant.from_row(row, info.context.settings.currency) if row else None
+
+
+async def _category(info: Info, pk: int) -> Node | None:
+    row = await info.context.catalog.category.load(pk)
+    return Category.from_row(row) if row else None
+
+
+async def _campaign(info: Info, pk: int) -> Node | None:
+    row = await info.context.catalog.campaign.load(pk)
+    return Campaign.from_row(row, info.context.settings.currency) if row else None
+
+
+async def _channel(info: Info, pk: int) -> Node | None:
+    row = await info.context.catalog.channel.load(pk)
+    return Channel.from_row(row) if row else None
+
+
+async def _warehouse(info: Info, pk: int) -> Node | None:
+    viewer = info.context.viewer
+    if viewer is None or not viewer.is_staff:
+        return None
+    row = await info.context.catalog.warehouse.load(pk)
+    return Warehouse.from_row(row) if row else None
+
+
+async def _delivery_method(info: Info, pk: int) -> Node | None:
+    row = await info.context.catalog.delivery_method.load(pk)
+    return DeliveryMethod.from_row(row, info.context.settings.currency) if row else None
+
+
+async def _customer(info: Info, pk: int) -> Node | None:
+    viewer = info.context.viewer
+    if viewer is None or not (viewer.is_staff or viewer.customer_id == pk):
+        return None
+    row = await customer_by_id(info.context.db, pk)
+    return Customer.from_row(row) if row else None
+
+
+NODE_RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
+    "Product": _product,
+    "ProductVariant": _variant,
+    "Category": _category,
+    "Campaign": _campaign,
+    "Channel": _channel,
+    "Warehouse": _warehouse,
+    "DeliveryMethod": _delivery_method,
+    "Customer": _customer,
+}
+
+
+async def resolve_node(info: Info, global_id: str) -> Node | None:
+    """The object, or null when the id is unknown, malformed or not the viewer's to see."""
+    decoded = decode_id(global_id)
+    if decoded is None or not decoded[1].isdigit() or len(decoded[1]) > 18:
+        return None
+    resolver = NODE_RESOLVERS.get(decoded[0])
+    return await resolver(info, int(decoded[1])) if resolver else None
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global id; null when unknown or not yours to see.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field(description="Several objects by global id, in the order asked (at most 100).")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise PublicError(f"Ask for at most {MAX_NODES} ids at once.", "INVALID")
+        return list(await asyncio.gather(*(resolve_node(info, i) for i in ids)))

@@ -1,0 +1,41 @@
+"""Account types: the viewer, customers, roles, tokens."""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from app.ids import encode_id
+from app.policy.permissions import Role as DomainRole
+from schema.common import Node, UserError
+
+Role = strawberry.enum(DomainRole, name="Role", description="What a user may do; see DESIGN.md Roles.")
+
+
+@strawberry.type(description="A shopper's customer record.")
+class Customer(Node):
+    email: str = strawberry.field(description="E-mail address.")
+    name: str | None = strawberry.field(description="Name, if given.")
+    created_at: datetime = strawberry.field(description="When the customer signed up.")
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Customer":
+        return cls(id=strawberry.ID(encode_id("Customer", row.id)), email=row.email, name=row.name,
+                   created_at=row.created_at, pk=row.id)
+
+
+@strawberry.type(description="The signed-in user.")
+class Viewer:
+    email: str = strawberry.field(description="E-mail address of the account.")
+    roles: list[Role] = strawberry.field(description="Roles of the account.")  # type: ignore[valid-type]
+    customer: Customer | None = strawberry.field(description="The customer record, for shoppers.")
+
+
+@strawberry.type(description="The result of signing in or up.")
+class TokenPayload:
+    access_token: str | None = strawberry.field(
+        description="Bearer access token for the Authorization header and for the subscription "
+                    "connection_init payload.")
+    refresh_token: str | None = strawberry.field(description="Longer-lived token to get a new access token.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")

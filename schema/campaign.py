@@ -1,0 +1,77 @@
+"""Campaign types: promotions and merchandising."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from app.context import Context
+from app.domain.campaigns import DiscountType as DomainDiscountType
+from app.domain.states import CampaignStatus as DomainCampaignStatus
+from app.ids import encode_id
+from app.loaders.catalog import NESTED_PRODUCT_CURSOR
+from app.pagination import page_request
+from schema.catalog import ProductConnection
+from schema.common import Money, Node, PageInfo
+from schema.store import Channel
+
+Info = strawberry.Info[Context, None]
+
+CampaignStatus = strawberry.enum(DomainCampaignStatus, name="CampaignStatus",
+                                 description="Where a campaign stands; see DESIGN.md for the moves.")
+DiscountType = strawberry.enum(DomainDiscountType, name="DiscountType", description="What a campaign discounts.")
+
+
+@strawberry.type(description="A promotion: automatic or by promo code, scoped to channels and products.")
+class Campaign(Node):
+    name: str = strawberry.field(description="Display name.")
+    code: str | None = strawberry.field(description="Promo code a shopper enters; null for an automatic campaign.")
+    status: CampaignStatus = strawberry.field(description="Current status.")  # type: ignore[valid-type]
+    discount_type: DiscountType = strawberry.field(description="Kind of discount.")  # type: ignore[valid-type]
+    discount_value: Decimal = strawberry.field(
+        description="Percentage (0-100) or amount in the store currency; 0 for free shipping.")
+    starts_at: datetime | None = strawberry.field(description="Start of the window, inclusive.")
+    ends_at: datetime | None = strawberry.field(description="End of the window, exclusive.")
+    min_subtotal: Money | None = strawberry.field(description="Smallest cart subtotal the discount needs, if any.")
+    usage_limit: int | None = strawberry.field(description="How many orders may use it at most.")
+    times_used: int = strawberry.field(description="How many orders used it.")
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any, currency: str) -> "Campaign":
+        return cls(
+            id=strawberry.ID(encode_id("Campaign", row.id)), name=row.name, code=row.code,
+            status=DomainCampaignStatus(row.status), discount_type=DomainDiscountType(row.discount_type),
+            discount_value=row.discount_value, starts_at=row.starts_at, ends_at=row.ends_at,
+            min_subtotal=Money(amount=row.min_subtotal, currency=currency) if row.min_subtotal is not None else None,
+            usage_limit=row.usage_limit, times_used=row.times_used, pk=row.id)
+
+    @strawberry.field(description="Channels it is offered on; empty: every channel.")
+    async def channels(self, info: Info) -> list[Channel]:
+        return [Channel.from_row(r) for r in await info.context.catalog.campaign_channels.load(self.pk)]
+
+    @strawberry.field(description="Products it covers, by name; a campaign without product scope covers all.")
+    async def products(self, info: Info, first: int | None = None, after: str | None = None) -> ProductConnection:
+        page = page_request(first=first, after=after, last=None, before=None, kind=NESTED_PRODUCT_CURSOR)
+        loaders = info.context.catalog
+        rows = await loaders.campaign_products.load((self.pk, page))
+        return ProductConnection.nested(rows, info.context.settings.currency,
+                                        lambda: loaders.campaign_product_count.load(self.pk))
+
+
+@strawberry.type(description="A campaign in a connection.")
+class CampaignEdge:
+    cursor: str = strawberry.field(description="Opaque cursor of this item.")
+    node: Campaign = strawberry.field(description="The campaign.")
+
+
+@strawberry.type(description="A page of campaigns.")
+class CampaignConnection:
+    edges: list[CampaignEdge] = strawberry.field(description="The campaigns of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
+    count: strawberry.Private[Any]
+
+    @strawberry.field(description="Number of campaigns matching, over all pages.")
+    def total_count(self) -> int:
+        return self.count()  # type: ignore[no-any-return]

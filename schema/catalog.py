@@ -1,0 +1,254 @@
+"""Catalog types: Category, Product, ProductVariant and their connections.
+
+Types are built from read rows (`from_row`), never from ORM entities. Relations resolve from
+values a list resolver prefetched (look-ahead) when present, else through per-request loaders.
+"""
+
+import asyncio
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from app.context import Context
+from app.domain.campaigns import CampaignTerms, covers_product, display_price, offered_on_channel
+from app.ids import encode_id
+from app.loaders.catalog import NESTED_PRODUCT_CURSOR, nested_product_cursor
+from app.pagination import Page, page_request
+from schema.common import Money, Node, PageInfo
+
+if TYPE_CHECKING:
+    from schema.campaign import Campaign
+
+Info = strawberry.Info[Context, None]
+UNSET: Any = object()
+
+
+@strawberry.type(description="A node of the category tree.")
+class Category(Node):
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="URL-safe unique name.")
+    description: str | None = strawberry.field(description="Longer text, if any.")
+    pk: strawberry.Private[int]
+    parent_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> "Category":
+        return cls(id=strawberry.ID(encode_id("Category", row.id)), name=row.name, slug=row.slug,
+                   description=row.description, pk=row.id, parent_id=row.parent_id)
+
+    @strawberry.field(description="The parent category; null for a root.")
+    async def parent(self, info: Info) -> "Category | None":
+        if self.parent_id is None:
+            return None
+        row = await info.context.catalog.category.load(self.parent_id)
+        return Category.from_row(row) if row else None
+
+    @strawberry.field(description="Direct subcategories, by name.")
+    async def children(self, info: Info) -> list["Category"]:
+        return [Category.from_row(r) for r in await info.context.catalog.category_children.load(self.pk)]
+
+    @strawberry.field(description="Products of this category and its subcategories, by name.")
+    async def products(self, info: Info, first: int | None = None, after: str | None = None,
+                       last: int | None = None, before: str | None = None) -> "ProductConnection":
+        page = page_request(first=first, after=after, last=last, before=before, kind=NESTED_PRODUCT_CURSOR)
+        loaders = info.context.catalog
+        rows = await loaders.category_products.load((self.pk, page))
+        return ProductConnection.nested(rows, info.context.settings.currency,
+                                        lambda: loaders.category_product_count.load(self.pk))
+
+
+@strawberry.type(description="A sellable variant (size, colour...) of a product.")
+class ProductVariant(Node):
+    sku: str = strawberry.field(description="Stock keeping unit, unique.")
+    name: str = strawberry.field(description="Variant name, e.g. \"42 / Blue\".")
+    price: Money = strawberry.field(description="List price of one unit.")
+    pk: strawberry.Private[int]
+    product_id: strawberry.Private[int]
+    available: strawberry.Private[Any] = UNSET
+
+    @classmethod
+    def from_row(cls, row: Row[Any], currency: str, available: Any = UNSET) -> "ProductVariant":
+        return cls(id=strawberry.ID(encode_id("ProductVariant", row.id)), sku=row.sku, name=row.name,
+                   price=Money(amount=row.price, currency=currency), pk=row.id,
+                   product_id=row.product_id, available=available)
+
+    @strawberry.field(description="The product this variant belongs to.")
+    async def product(self, info: Info) -> "Product":
+        row = await info.context.catalog.product.load(self.product_id)
+        return Product.from_row(row, info.context.settings.currency)
+
+    @strawberry.field(description="Units that can still be sold: on hand minus allocated and reserved, "
+                                  "over all warehouses.")
+    def quantity_available(self, info: Info) -> int:
+        if self.available is not UNSET:
+            return self.available  # type: ignore[no-any-return]
+        return info.context.catalog.quantity_available.load(self.pk)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="A product of the catalog, with its variants.")
+class Product(Node):
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="URL-safe unique name.")
+    description: str | None = strawberry.field(description="Longer text, if any.")
+    created_at: datetime = strawberry.field(description="When the product was created.")
+    pk: strawberry.Private[int]
+    category_id: strawberry.Private[int | None]
+    min_price: strawberry.Private[Decimal]
+    currency: strawberry.Private[str]
+    prefetched_category: strawberry.Private[Any] = UNSET
+    prefetched_variants: strawberry.Private[Any] = UNSET
+    prefetched_price: strawberry.Private[Any] = UNSET
+
+    @classmethod
+    def from_row(cls, row: Row[Any], currency: str) -> "Product":
+        return cls(id=strawberry.ID(encode_id("Product", row.id)), name=row.name, slug=row.slug,
+                   description=row.description, created_at=row.created_at, pk=row.id,
+                   category_id=row.category_id, min_price=row.min_price, currency=currency)
+
+    @strawberry.field(description="The category the product is filed under.")
+    def category(self, info: Info) -> Category | None:
+        if self.prefetched_category is not UNSET:
+            return self.prefetched_category  # type: ignore[no-any-return]
+        return _load_category(info, self.category_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Variants, in creation order.")
+    def variants(self, info: Info) -> list[ProductVariant]:
+        if self.prefetched_variants is not UNSET:
+            return self.prefetched_variants  # type: ignore[no-any-return]
+        return _load_variants(info, self.pk, self.currency)  # type: ignore[return-value]
+
+    @strawberry.field(description="Lowest variant price after the automatic campaigns active now.")
+    def price(self, info: Info) -> Money:
+        if self.prefetched_price is not UNSET:
+            return self.prefetched_price  # type: ignore[no-any-return]
+        return _load_price(info, self)  # type: ignore[return-value]
+
+    @strawberry.field(description="Whether any variant has units available.")
+    async def is_available(self, info: Info) -> bool:
+        return bool(await info.context.catalog.product_available.load(self.pk))
+
+    @strawberry.field(description="Campaigns running now that cover this product, on the request's channel.")
+    async def campaigns(self, info: Info) -> list[Annotated["Campaign", strawberry.lazy("schema.campaign")]]:
+        from schema.campaign import Campaign
+
+        terms = await campaigns_for_products(info, [self.pk], automatic_only=False)
+        rows = await info.context.catalog.campaign.load_many([t.id for t in terms[self.pk]])
+        return [Campaign.from_row(r, info.context.settings.currency) for r in rows if r is not None]
+
+
+async def _load_category(info: Info, category_id: int | None) -> Category | None:
+    if category_id is None:
+        return None
+    row = await info.context.catalog.category.load(category_id)
+    return Category.from_row(row) if row else None
+
+
+async def _load_variants(info: Info, product_id: int, currency: str) -> list[ProductVariant]:
+    rows = await info.context.catalog.variants_by_product.load(product_id)
+    return [ProductVariant.from_row(r, currency) for r in rows]
+
+
+async def _load_price(info: Info, product: Product) -> Money:
+    terms = await campaigns_for_products(info, [product.pk], automatic_only=True)
+    return Money(amount=display_price(product.min_price, terms[product.pk]), currency=product.currency)
+
+
+async def campaigns_for_products(info: Info, product_ids: list[int], *,
+                                 automatic_only: bool) -> dict[int, list[CampaignTerms]]:
+    """Running campaigns offered on the request's channel (X-Channel header) that cover each product."""
+    loaders = info.context.catalog
+    running = await loaders.running_campaigns()
+    channel_id = await loaders.channel_id(info.context.channel)
+    offered = [c for c in running
+               if offered_on_channel(c, channel_id) and (c.is_automatic or not automatic_only)]
+    scoped: dict[int, set[int]] = {pid: set() for pid in product_ids}
+    if any(c.product_scoped for c in offered):
+        for pid, rows in zip(product_ids, await loaders.scoped_campaign_ids.load_many(product_ids),
+                             strict=True):
+            scoped[pid] = {r.campaign_id for r in rows}
+    return {pid: [c for c in offered if covers_product(c, pid, scoped[pid])] for pid in product_ids}
+
+
+@strawberry.type(description="A category in a connection.")
+class CategoryEdge:
+    cursor: str = strawberry.field(description="Opaque cursor of this item.")
+    node: Category = strawberry.field(description="The category.")
+
+
+@strawberry.type(description="A page of categories.")
+class CategoryConnection:
+    edges: list[CategoryEdge] = strawberry.field(description="The categories of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
+    count: strawberry.Private[Any]
+
+    @strawberry.field(description="Number of categories matching, over all pages.")
+    def total_count(self) -> int:
+        return self.count()  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="A product in a connection.")
+class ProductEdge:
+    cursor: str = strawberry.field(description="Opaque cursor of this item.")
+    node: Product = strawberry.field(description="The product.")
+
+
+@strawberry.type(description="A page of products.")
+class ProductConnection:
+    edges: list[ProductEdge] = strawberry.field(description="The products of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
+    count: strawberry.Private[Any]
+
+    @strawberry.field(description="Number of products matching, over all pages.")
+    def total_count(self) -> int:
+        return self.count()  # type: ignore[no-any-return]
+
+    @classmethod
+    def nested(cls, page: Page[Row[Any]], currency: str, count: Any) -> "ProductConnection":
+        cursors = [nested_product_cursor(r) for r in page.items]
+        edges = [ProductEdge(cursor=c, node=Product.from_row(r, currency))
+                 for c, r in zip(cursors, page.items, strict=True)]
+        return cls(edges=edges, page_info=PageInfo.of(page, cursors), count=count)
+
+
+async def prefetch_products(info: Info, products: list[Product], paths: frozenset[str], prefix: str) -> None:
+    """Resolve the relations the query selected for a whole page at once (look-ahead), so that
+    child fields return plain values instead of scheduling a loader call per object."""
+    if not products:
+        return
+    loaders = info.context.catalog
+    currency = info.context.settings.currency
+
+    async def categories() -> None:
+        ids = {p.category_id for p in products if p.category_id is not None}
+        rows = await loaders.category.load_many(sorted(ids))
+        found = {r.id: Category.from_row(r) for r in rows if r is not None}
+        for p in products:
+            p.prefetched_category = found.get(p.category_id) if p.category_id is not None else None
+
+    async def variants() -> None:
+        groups = await loaders.variants_by_product.load_many([p.pk for p in products])
+        quantities: dict[int, int] | None = None
+        if f"{prefix}variants.quantityAvailable" in paths:
+            ids = [r.id for rows in groups for r in rows]
+            quantities = dict(zip(ids, await loaders.quantity_available.load_many(ids), strict=True))
+        for p, rows in zip(products, groups, strict=True):
+            p.prefetched_variants = [
+                ProductVariant.from_row(r, currency, quantities[r.id] if quantities is not None else UNSET)
+                for r in rows]
+
+    async def prices() -> None:
+        terms = await campaigns_for_products(info, [p.pk for p in products], automatic_only=True)
+        for p in products:
+            p.prefetched_price = Money(amount=display_price(p.min_price, terms[p.pk]), currency=currency)
+
+    jobs = []
+    if f"{prefix}category" in paths:
+        jobs.append(categories())
+    if f"{prefix}variants" in paths:
+        jobs.append(variants())
+    if f"{prefix}price" in paths:
+        jobs.append(prices())
+    await asyncio.gather(*jobs)

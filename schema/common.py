@@ -1,0 +1,58 @@
+"""Shared GraphQL types: Node, PageInfo, Money, UserError, and the error code enum."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.domain.errors import DomainError, ErrorCode as DomainErrorCode, Problem
+from app.pagination import Page
+
+ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode",
+                            description="Stable codes of userErrors; clients branch on these.")
+
+__all__ = ["JSON", "ErrorCode", "Money", "Node", "PageInfo", "UserError", "user_errors"]
+
+
+@strawberry.interface(description="An object with a global id (Relay).")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+
+
+@strawberry.type(description="Where a page of a connection stands in the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item of the page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item of the page.")
+
+    @classmethod
+    def of(cls, page: Page[object], cursors: list[str]) -> "PageInfo":
+        return cls(has_next_page=page.has_next, has_previous_page=page.has_previous,
+                   start_cursor=cursors[0] if cursors else None,
+                   end_cursor=cursors[-1] if cursors else None)
+
+
+@strawberry.type(description="An amount of money in a currency.")
+class Money:
+    amount: Decimal = strawberry.field(description="Decimal string with the currency's minor unit, e.g. \"19.90\".")
+    currency: str = strawberry.field(description="ISO 4217 currency code.")
+
+
+@strawberry.type(description="Why a mutation refused (part of) its input.")
+class UserError:
+    code: ErrorCode = strawberry.field(description="Stable machine-readable code.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="A sentence a shopper or clerk can act on.")
+    field: list[str] | None = strawberry.field(
+        description="Path to the input field at fault, e.g. [\"input\", \"lines\", \"0\", \"quantity\"].")
+
+    @classmethod
+    def of(cls, problem: Problem) -> "UserError":
+        return cls(code=problem.code, message=problem.message,
+                   field=list(problem.field) if problem.field else None)
+
+
+def user_errors(problems: DomainError | Iterable[Problem]) -> list[UserError]:
+    items = problems.problems if isinstance(problems, DomainError) else problems
+    return [UserError.of(p) for p in items]

@@ -1,0 +1,46 @@
+"""The schema: root types assembled from resolvers/, protected by limits and error masking."""
+
+import strawberry
+from strawberry.extensions import (DisableIntrospection, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter,
+                                   ParserCache, QueryDepthLimiter, ValidationCache)
+from strawberry.schema.config import StrawberryConfig
+
+from resolvers.account import AccountMutation, AccountQuery
+from resolvers.campaign import CampaignMutation, CampaignQuery
+from resolvers.catalog import CatalogMutation, CatalogQuery
+from resolvers.node import NodeQuery
+from resolvers.store import StoreMutation, StoreQuery
+from schema.account import Customer
+from schema.errors import should_mask
+from schema.store import DeliveryMethod
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+
+@strawberry.type(description="Everything a client can read.")
+class Query(NodeQuery, StoreQuery, CatalogQuery, CampaignQuery, AccountQuery):
+    pass
+
+
+@strawberry.type(description="Everything a client can change; each takes one input and returns userErrors.")
+class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation):
+    pass
+
+
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    extensions = [
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        MaskErrors(should_mask_error=should_mask),
+    ]
+    if production:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, extensions=extensions, types=[Customer, DeliveryMethod],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
