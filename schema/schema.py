@@ -1,8 +1,10 @@
 """The schema: root types assembled from resolvers/, protected by limits and error masking."""
 
+from typing import Any
+
 import strawberry
-from strawberry.extensions import (DisableIntrospection, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter,
-                                   ParserCache, QueryDepthLimiter, ValidationCache)
+from strawberry.extensions import (AddValidationRules, DisableIntrospection, MaskErrors, MaxAliasesLimiter,
+                                   MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache)
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.account import AccountMutation, AccountQuery
@@ -30,16 +32,19 @@ class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    extensions = [
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        MaskErrors(should_mask_error=should_mask),
+    # Extensions are built per request. The limit rules are built once, here: the validation cache
+    # is keyed by the rule classes, and fresh classes per request would never hit it.
+    limit_rules = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+                   *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules]
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=512),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ValidationCache(maxsize=512),
+        lambda: MaskErrors(should_mask_error=should_mask),
     ]
     if production:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query, mutation=Mutation, extensions=extensions, types=[Customer, DeliveryMethod],
         config=StrawberryConfig(auto_camel_case=True),

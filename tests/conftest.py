@@ -1,0 +1,74 @@
+"""Fixtures: every API and service test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is COMMERCE_TEST_POSTGRES_URL (default: the local server). When it is unreachable its
+tests are skipped, and say so; with CI=true they fail instead.
+"""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.db import Database
+from app.settings import Settings
+from tests.support.client import GraphQLClient, running_client
+from tests.support.databases import PostgresTemplate, SqliteTemplate, postgres_admin_url, postgres_reachable
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(Path(tmp_path_factory.mktemp("sqlite")))
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[PostgresTemplate]:
+    problem = postgres_reachable()
+    if problem:
+        message = f"PostgreSQL not reachable at {postgres_admin_url()} ({problem})"
+        if IN_CI:
+            pytest.fail(f"{message}; CI=true requires it", pytrace=False)
+        pytest.skip(f"{message}; set COMMERCE_TEST_POSTGRES_URL to run the PostgreSQL tests")
+    template = PostgresTemplate()
+    yield template
+    template.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def template(backend: str, request: pytest.FixtureRequest) -> SqliteTemplate | PostgresTemplate:
+    # A sync fixture: templates are built outside the test's event loop.
+    return request.getfixturevalue(f"{backend}_template")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def database_url(template: SqliteTemplate | PostgresTemplate) -> AsyncIterator[str]:
+    if isinstance(template, SqliteTemplate):
+        yield template.fresh()
+        return
+    url = await template.fresh()
+    yield url
+    await template.drop(url)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key=TEST_SECRET, env="development")
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[GraphQLClient]:
+    async with running_client(settings) as c:
+        yield c
+
+
+@pytest.fixture
+def db(client: GraphQLClient) -> Database:
+    return client.db
