@@ -44,7 +44,7 @@ def value_per_key(db: Database, query: Callable[[Sequence[Any]], Select[Any]], d
 
     async def batch(keys: Sequence[Any]) -> list[Any]:
         async with db.read() as conn:
-            found = dict((await conn.execute(query(keys))).tuples().all())
+            found = dict((await conn.execute(query(keys))).all())
         return [found.get(k, default) for k in keys]
 
     return DataLoader(batch, max_batch_size=500)

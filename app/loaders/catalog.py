@@ -102,7 +102,7 @@ class CatalogLoaders:
             scoped: set[int] = set()
             if ids:
                 for cid, chid in (await conn.execute(select(campaign_channels).where(
-                        campaign_channels.c.campaign_id.in_(ids)))).tuples():
+                        campaign_channels.c.campaign_id.in_(ids)))):
                     channels[cid].add(chid)
                 scoped = set((await conn.execute(select(campaign_products.c.campaign_id).where(
                     campaign_products.c.campaign_id.in_(ids)).distinct())).scalars())
@@ -135,7 +135,7 @@ class CatalogLoaders:
                 .join(Product, Product.category_id == sub.c.id)
                 .where(owner.c.id.in_(ids)).group_by(owner.c.id))
         async with self.db.read() as conn:
-            found = dict((await conn.execute(stmt)).tuples().all())
+            found = dict((await conn.execute(stmt)).all())
         return [found.get(i, 0) for i in ids]
 
     async def _campaign_products(self, keys: Sequence[tuple[int, PageRequest]]) -> list[Page[Row[Any]]]:
@@ -158,7 +158,7 @@ class CatalogLoaders:
                     .where(campaign_products.c.campaign_id == Campaign.id))))
                 .where(Campaign.id.in_(ids)).group_by(Campaign.id))
         async with self.db.read() as conn:
-            found = dict((await conn.execute(stmt)).tuples().all())
+            found = dict((await conn.execute(stmt)).all())
         return [found.get(i, 0) for i in ids]
 
     async def _nested_pages(self, keys: Sequence[tuple[int, PageRequest]], base: Any) -> list[Page[Row[Any]]]:

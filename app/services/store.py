@@ -61,7 +61,7 @@ async def channel_ids_for_slugs(uow: UnitOfWork, slugs: Sequence[str], field: st
     """Ids of the named channels; NOT_FOUND naming each unknown slug."""
     wanted = list(dict.fromkeys(slugs))
     rows = (await uow.session.execute(select(Channel.slug, Channel.id).where(Channel.slug.in_(wanted))))
-    found = dict(rows.tuples().all())
+    found = dict(rows.all())
     missing = [slug for slug in wanted if slug not in found]
     if missing:
         raise DomainError.of(ErrorCode.NOT_FOUND, f"No channel with slug {', '.join(missing)}.",

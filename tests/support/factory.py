@@ -78,8 +78,10 @@ async def make_campaign(db: Database, name: str, *, percent: str = "10", code: s
             uow=work, name=name, code=code, discount_type=DiscountType.PERCENTAGE,
             discount_value=Decimal(percent), starts_at=None, ends_at=None, min_subtotal=None,
             usage_limit=None, channels=channels, product_ids=product_ids)).id
-    if status != "DRAFT":
+    path = {"DRAFT": [], "ACTIVE": ["ACTIVE"], "SCHEDULED": ["SCHEDULED"], "PAUSED": ["ACTIVE", "PAUSED"],
+            "ENDED": ["ACTIVE", "ENDED"]}[status]
+    for step in path:
         async with uow(db) as work:
             await campaigns.update_campaign_status(uow=work, campaign_id=campaign_id,
-                                                   status=CampaignStatus(status))
+                                                   status=CampaignStatus(step))
     return campaign_id
