@@ -14,6 +14,7 @@ from resolvers.node import NodeQuery
 from resolvers.store import StoreMutation, StoreQuery
 from schema.account import Customer
 from schema.errors import should_mask
+from schema.extensions import HideSuggestions
 from schema.store import DeliveryMethod
 
 MAX_DEPTH = 12
@@ -44,7 +45,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: MaskErrors(should_mask_error=should_mask),
     ]
     if production:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HideSuggestions]
     return strawberry.Schema(
         query=Query, mutation=Mutation, extensions=extensions, types=[Customer, DeliveryMethod],
         config=StrawberryConfig(auto_camel_case=True),
