@@ -104,7 +104,7 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_export_schema(args: argparse.Namespace, settings: Settings | None) -> int:
     from schema.schema import build_schema
 
     sdl = str(build_schema()) + "\n"
@@ -156,7 +156,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.run(args, Settings()))
+    # export-schema needs no configuration (and should not warn about a missing secret key).
+    settings = None if args.command == "export-schema" else Settings()
+    return int(args.run(args, settings))
 
 
 if __name__ == "__main__":
