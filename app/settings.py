@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     @field_validator("currency")
     @classmethod
     def _currency_code(cls, value: str) -> str:
-        if len(value) != 3 or not value.isalpha():
+        if len(value) != 3 or not (value.isascii() and value.isalpha()):
             raise ValueError("COMMERCE_CURRENCY must be an ISO 4217 code such as USD")
         return value.upper()
 

@@ -26,9 +26,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.db import Database
-from app.domain.campaigns import RUNNING_STATUSES, CampaignTerms, display_price
+from app.domain.campaigns import RUNNING_STATUSES, CampaignTerms, DiscountType, display_price
+from app.domain.states import CampaignStatus
 from app.ids import encode_id
-from app.loaders.catalog import CAMPAIGN_COLUMNS, campaign_terms
 from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from models import Campaign, Category, Product, ProductVariant, Stock, campaign_channels, campaign_products
 
@@ -36,17 +36,25 @@ from models import Campaign, Category, Product, ProductVariant, Stock, campaign_
 async def shelf_campaigns(conn: AsyncConnection, now: datetime) -> list[CampaignTerms]:
     """Automatic campaigns running now that a shopper without a channel sees (no channel scope).
     `display_price` then keeps the percentage ones without minimum subtotal or exhausted usage."""
-    scoped = exists().where(campaign_products.c.campaign_id == Campaign.id)
-    rows = (await conn.execute(select(*CAMPAIGN_COLUMNS, scoped.label("product_scoped")).where(
+    product_scoped = exists().where(campaign_products.c.campaign_id == Campaign.id).label("product_scoped")
+    rows = (await conn.execute(select(
+        Campaign.id, Campaign.status, Campaign.discount_type, Campaign.discount_value, Campaign.starts_at,
+        Campaign.ends_at, Campaign.min_subtotal, Campaign.usage_limit, Campaign.times_used, product_scoped,
+    ).where(
         Campaign.code.is_(None),
         Campaign.status.in_(sorted(RUNNING_STATUSES)),
         or_(Campaign.starts_at.is_(None), Campaign.starts_at <= now),
         or_(Campaign.ends_at.is_(None), Campaign.ends_at > now),
         ~exists().where(campaign_channels.c.campaign_id == Campaign.id)))).all()
-    return [campaign_terms(row, frozenset(), bool(row.product_scoped)) for row in rows]
+    return [CampaignTerms(
+        id=r.id, code=None, status=CampaignStatus(r.status), discount_type=DiscountType(r.discount_type),
+        discount_value=r.discount_value, starts_at=r.starts_at, ends_at=r.ends_at,
+        min_subtotal=r.min_subtotal, usage_limit=r.usage_limit, times_used=r.times_used,
+        channel_ids=frozenset(), product_scoped=bool(r.product_scoped)) for r in rows]
 
 
-async def product_page(conn: AsyncConnection, first: int, currency: str, now: datetime) -> list[dict[str, Any]]:
+async def product_page(conn: AsyncConnection, first: int, currency: str,
+                       now: datetime) -> list[dict[str, Any]]:
     products = (await conn.execute(
         select(Product.id, Product.category_id, Product.name, Product.slug, Product.min_price)
         .order_by(Product.created_at, Product.id).limit(first))).all()
@@ -109,9 +117,9 @@ def _error(message: str) -> Response:
                     media_type="application/json")
 
 
-def create_app() -> Starlette:
+def create_app(database_url: str | None = None) -> Starlette:
     """Factory for uvicorn (`--factory`): the database is opened in the lifespan, as in app.main."""
-    database_url = os.environ.get("COMMERCE_DATABASE_URL", "sqlite+aiosqlite:///./commerce.db")
+    database_url = database_url or os.environ.get("COMMERCE_DATABASE_URL", "sqlite+aiosqlite:///./commerce.db")
     currency = os.environ.get("COMMERCE_CURRENCY", "USD").upper()
     databases: list[Database] = []
 

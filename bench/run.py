@@ -57,6 +57,17 @@ class Endpoint:
         return orjson.dumps({"first": size})
 
 
+@dataclass
+class Sample:
+    """One timed slice of load on one endpoint."""
+
+    latencies: list[float]
+    errors: int
+    seconds: float
+    server_cpu: float
+    client_cpu: float
+
+
 @dataclass(frozen=True)
 class Measurement:
     endpoint: str
@@ -71,14 +82,21 @@ class Measurement:
     # below ~90% the server was not the bottleneck (the load generator shares the machine).
     server_cpu_ms_per_request: float
     server_cpu_share: float
+    client_cpu_share: float
+    rps_per_round: list[float]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--products", type=int, default=3000, help="products to seed")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per endpoint and size")
-    parser.add_argument("--max-requests", type=int, default=100_000, help="cap of requests per run")
+    parser.add_argument("--max-requests", type=int, default=100_000,
+                        help="cap of requests per endpoint and size")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="slices the duration is cut into, alternating the endpoints, so that drift of a "
+                             "shared machine hits both alike")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per endpoint and size")
     parser.add_argument("--sizes", default="20,100", help="comma-separated page sizes (1-100)")
     parser.add_argument("--database-url", help="a PostgreSQL URL (postgresql+asyncpg://...) whose database "
@@ -87,8 +105,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if not args.sizes or not all(1 <= s <= 100 for s in args.sizes):
         parser.error("--sizes must be page sizes between 1 and 100")
-    if args.concurrency < 1 or args.duration <= 0 or args.max_requests < 1:
-        parser.error("--concurrency, --duration and --max-requests must be positive")
+    if min(args.concurrency, args.max_requests, args.rounds) < 1 or args.duration <= 0:
+        parser.error("--concurrency, --duration, --max-requests and --rounds must be positive")
     if args.database_url and not args.database_url.startswith("postgresql"):
         parser.error("--database-url must be a PostgreSQL URL; SQLite runs in a temporary directory")
     return args
@@ -171,7 +189,8 @@ def prepare(env: dict[str, str], products: int, logs: Path) -> None:
 
 
 @contextlib.contextmanager
-def server(name: str, command: list[str], env: dict[str, str], logs: Path) -> Iterator[subprocess.Popen[bytes]]:
+def server(name: str, command: list[str], env: dict[str, str],
+           logs: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A server process, stopped (SIGTERM, then SIGKILL) however the block ends."""
     log = (logs / f"{name}.log").open("wb")
     process = subprocess.Popen(command, env=env, cwd=REPO_DIR, stdout=log, stderr=subprocess.STDOUT,
@@ -240,17 +259,16 @@ async def verify(client: httpx.AsyncClient, graphql: Endpoint, plain: Endpoint, 
 
 
 async def drive(client: httpx.AsyncClient, endpoint: Endpoint, size: int, *, concurrency: int,
-                duration: float, max_requests: int) -> Measurement:
+                duration: float, max_requests: int) -> Sample:
     """A closed loop: each client sends its next request when the previous one returns, until the
     time or the request budget runs out."""
     body = endpoint.body(size)
-    latencies: list[float] = []
-    errors = 0
+    sample = Sample(latencies=[], errors=0, seconds=0.0, server_cpu=0.0, client_cpu=0.0)
     issued = 0
     deadline = time.perf_counter() + duration
 
     async def client_loop() -> None:
-        nonlocal errors, issued
+        nonlocal issued
         while issued < max_requests and time.perf_counter() < deadline:
             issued += 1
             started = time.perf_counter()
@@ -260,22 +278,33 @@ async def drive(client: httpx.AsyncClient, endpoint: Endpoint, size: int, *, con
             except httpx.HTTPError:
                 ok = False
             if ok:
-                latencies.append(time.perf_counter() - started)
+                sample.latencies.append(time.perf_counter() - started)
             else:
-                errors += 1
+                sample.errors += 1
 
-    cpu_before, started = cpu_seconds(endpoint.pid), time.perf_counter()
+    cpu_before, own_cpu_before, started = cpu_seconds(endpoint.pid), time.process_time(), time.perf_counter()
     await asyncio.gather(*(client_loop() for _ in range(concurrency)))
-    seconds, cpu = time.perf_counter() - started, cpu_seconds(endpoint.pid) - cpu_before
-    latencies.sort()
+    sample.seconds = time.perf_counter() - started
+    sample.server_cpu = cpu_seconds(endpoint.pid) - cpu_before
+    sample.client_cpu = time.process_time() - own_cpu_before
+    return sample
+
+
+def summarize(endpoint: str, size: int, samples: list[Sample]) -> Measurement:
+    latencies = sorted(latency for sample in samples for latency in sample.latencies)
+    errors = sum(sample.errors for sample in samples)
+    seconds = sum(sample.seconds for sample in samples)
+    cpu = sum(sample.server_cpu for sample in samples)
+    client_cpu = sum(sample.client_cpu for sample in samples)
     done = len(latencies) + errors
     return Measurement(
-        endpoint=endpoint.name, page_size=size, requests=len(latencies), errors=errors, seconds=round(seconds, 3),
+        endpoint=endpoint, page_size=size, requests=len(latencies), errors=errors, seconds=round(seconds, 3),
         rps=round(len(latencies) / seconds, 1),
         p50_ms=round(statistics.median(latencies) * 1000, 2) if latencies else float("nan"),
         p99_ms=round(percentile(latencies, 0.99) * 1000, 2),
         server_cpu_ms_per_request=round(cpu * 1000 / done, 3) if done else float("nan"),
-        server_cpu_share=round(cpu / seconds, 3))
+        server_cpu_share=round(cpu / seconds, 3), client_cpu_share=round(client_cpu / seconds, 3),
+        rps_per_round=[round(len(sample.latencies) / sample.seconds, 1) for sample in samples])
 
 
 async def benchmark(args: argparse.Namespace, graphql: Endpoint, plain: Endpoint,
@@ -287,18 +316,26 @@ async def benchmark(args: argparse.Namespace, graphql: Endpoint, plain: Endpoint
         checks = [await verify(client, graphql, plain, size) for size in args.sizes]
         for check in checks:
             verdict = "identical" if check["match"] else f"DIFFERENT ({check['difference']})"
-            print(f"page of {check['page_size']}: {check['edges']} products, GraphQL and plain data {verdict}",
-                  file=sys.stderr)
-        measurements: list[Measurement] = []
+            print(f"page of {check['page_size']}: {check['edges']} products, "
+                  f"GraphQL and plain data {verdict}", file=sys.stderr)
         for size in args.sizes:
             for endpoint in (graphql, plain):
                 await drive(client, endpoint, size, concurrency=args.concurrency, duration=args.warmup,
                             max_requests=args.max_requests)
-                result = await drive(client, endpoint, size, concurrency=args.concurrency,
-                                     duration=args.duration, max_requests=args.max_requests)
-                print(f"{endpoint.name:>7} first={size:<3} {result.rps:8.1f} rps  p50 {result.p50_ms:.1f} ms  "
-                      f"p99 {result.p99_ms:.1f} ms  server CPU {result.server_cpu_share:.0%}", file=sys.stderr)
-                measurements.append(result)
+        samples: dict[tuple[str, int], list[Sample]] = {}
+        for round_number in range(1, args.rounds + 1):
+            for size in args.sizes:
+                for endpoint in (graphql, plain):
+                    sample = await drive(client, endpoint, size, concurrency=args.concurrency,
+                                         duration=args.duration / args.rounds,
+                                         max_requests=-(-args.max_requests // args.rounds))
+                    samples.setdefault((endpoint.name, size), []).append(sample)
+                    print(f"round {round_number}/{args.rounds} {endpoint.name:>7} first={size:<3} "
+                          f"{len(sample.latencies) / sample.seconds:8.1f} req/s  "
+                          f"server CPU {sample.server_cpu / sample.seconds:.0%}  "
+                          f"load generator CPU {sample.client_cpu / sample.seconds:.0%}", file=sys.stderr)
+    measurements = [summarize(name, size, runs) for (name, size), runs in samples.items()]
+    measurements.sort(key=lambda m: (m.page_size, m.endpoint))
     return {"checks": checks, "measurements": measurements}
 
 
@@ -319,12 +356,16 @@ def ratios(measurements: list[Measurement]) -> list[dict[str, Any]]:
 
 
 def markdown(measurements: list[Measurement], ratio_rows: list[dict[str, Any]]) -> str:
-    lines = ["| page size | endpoint | requests | errors | req/s | p50 ms | p99 ms | server CPU ms/req | server CPU |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [("| page size | endpoint | requests | errors | req/s | req/s per round | p50 ms | p99 ms "
+              "| server CPU ms/req | server CPU | load generator CPU |"),
+             "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for m in measurements:
-        lines.append(f"| {m.page_size} | {m.endpoint} | {m.requests} | {m.errors} | {m.rps:.1f} | {m.p50_ms:.1f} | "
-                     f"{m.p99_ms:.1f} | {m.server_cpu_ms_per_request:.2f} | {m.server_cpu_share:.0%} |")
-    lines += ["", "| page size | GraphQL / plain req/s | plain / GraphQL CPU per request |", "|---:|---:|---:|"]
+        per_round = " / ".join(f"{rps:.0f}" for rps in m.rps_per_round)
+        lines.append(f"| {m.page_size} | {m.endpoint} | {m.requests} | {m.errors} | {m.rps:.1f} "
+                     f"| {per_round} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.server_cpu_ms_per_request:.2f} "
+                     f"| {m.server_cpu_share:.0%} | {m.client_cpu_share:.0%} |")
+    lines += ["", "| page size | GraphQL / plain req/s | plain / GraphQL CPU per request |",
+              "|---:|---:|---:|"]
     for r in ratio_rows:
         lines.append(f"| {r['page_size']} | {r['rps_ratio']:.1%} | {r['cpu_ratio']:.1%} |")
     return "\n".join(lines)

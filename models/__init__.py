@@ -3,12 +3,16 @@
 from models.account import Customer, User
 from models.audit import AuditEvent, OutboxEvent
 from models.base import Base
+from models.cart import Cart, CartLine
 from models.campaign import Campaign, campaign_channels, campaign_products
 from models.catalog import Category, Product, ProductVariant
 from models.channel import Channel, DeliveryMethod, Warehouse, delivery_method_channels
+from models.idempotency import IdempotencyKey
 from models.inventory import Stock
+from models.order import Allocation, EcommerceOrder, OrderLine, Payment
 
 __all__ = [
+    "Allocation", "Cart", "CartLine", "EcommerceOrder", "IdempotencyKey", "OrderLine", "Payment",
     "AuditEvent", "Base", "Campaign", "Category", "Channel", "Customer", "DeliveryMethod",
     "OutboxEvent", "Product", "ProductVariant", "Stock", "User", "Warehouse", "campaign_channels",
     "campaign_products", "delivery_method_channels",

@@ -1,6 +1,7 @@
 """What every resolver shares: decoding ids from input, running a write as one unit of work."""
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import strawberry
@@ -9,12 +10,17 @@ from app.context import Context
 from app.domain.errors import DomainError, ErrorCode
 from app.ids import decode_int_id
 from app.policy.permissions import Permission, has_permission
+from app.services.idempotency import IdempotencyRace
 from app.services.unit_of_work import UnitOfWork
 from schema.common import user_errors
 from schema.errors import PermissionDenied, PublicError, Unauthenticated
 
 Info = strawberry.Info[Context, None]
 P = TypeVar("P")
+
+
+def currency(info: Info) -> str:
+    return info.context.settings.currency
 
 
 def input_pk(global_id: str | None, type_name: str, *field: str) -> int | None:
@@ -35,14 +41,30 @@ def query_pk(global_id: str, type_name: str, argument: str) -> int:
     return pk
 
 
-async def write(info: Info, payload: Callable[..., P], run: Callable[[UnitOfWork], Awaitable[Any]]) -> P:
-    """Run one write as one unit of work; a DomainError becomes the payload's userErrors and
-    leaves nothing behind (the transaction is rolled back)."""
-    try:
-        async with info.context.unit_of_work() as uow:
-            return payload(**await run(uow))
-    except DomainError as refusal:
-        return payload(user_errors=user_errors(refusal))
+async def write(info: Info, payload: Callable[..., P], input: Any, run: Callable[[UnitOfWork], Awaitable[Any]],
+                present: Callable[[Any], dict[str, Any]]) -> P:
+    """Run one write as one unit of work and show its result with `present`.
+
+    A DomainError becomes the payload's userErrors and leaves nothing behind (the transaction
+    rolls back). With an idempotency key, a repeat of the same input replays the first result,
+    and a request that lost the race for the key replays the winner's.
+    """
+    key = getattr(input, "idempotency_key", None)
+    data = {k: v for k, v in strawberry.asdict(input).items() if k != "idempotency_key"}
+    ttl = timedelta(hours=info.context.settings.idempotency_ttl_hours)
+    for _attempt in range(3):
+        try:
+            async with info.context.unit_of_work() as uow:
+                if key is not None:
+                    stored = await uow.claim(operation=info.field_name, key=key, data=data, ttl=ttl)
+                    if stored is not None:
+                        return payload(**present(await uow.load(stored)))
+                return payload(**present(await run(uow)))
+        except DomainError as refusal:
+            return payload(user_errors=user_errors(refusal))
+        except IdempotencyRace:
+            continue
+    raise RuntimeError(f"idempotency key of {info.field_name} kept changing hands")
 
 
 def require_query(info: Info, permission: Permission) -> None:

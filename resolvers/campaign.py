@@ -10,7 +10,7 @@ from app.ids import decode_int_id
 from app.loaders.catalog import CAMPAIGN_CURSOR, campaign_cursor, count_campaigns, list_campaigns
 from app.pagination import page_request
 from app.services import campaigns as campaign_service
-from resolvers.base import Info, input_pk, write
+from resolvers.base import Info, currency, input_pk, write
 from schema.campaign import Campaign, CampaignConnection, CampaignEdge, CampaignStatus
 from schema.common import PageInfo
 from schema.inputs import CampaignCreateInput, CampaignStatusUpdateInput
@@ -43,22 +43,22 @@ class CampaignQuery:
 class CampaignMutation:
     @strawberry.mutation(description="Create a campaign in DRAFT (MERCHANDISER, ADMIN).")
     async def campaign_create(self, info: Info, input: CampaignCreateInput) -> CampaignPayload:
-        async def run(uow: Any) -> dict[str, Any]:
-            campaign = await campaign_service.create_campaign(
+        async def run(uow: Any) -> Any:
+            return await campaign_service.create_campaign(
                 uow=uow, name=input.name, code=input.code,
                 discount_type=DomainDiscountType(input.discount_type.value),
                 discount_value=input.discount_value, starts_at=input.starts_at, ends_at=input.ends_at,
                 min_subtotal=input.min_subtotal, usage_limit=input.usage_limit, channels=input.channels,
                 product_ids=[input_pk(p, "Product", "productIds", str(i))
                              for i, p in enumerate(input.product_ids or [])])
-            return {"campaign": Campaign.from_row(campaign, info.context.settings.currency)}
-        return await write(info, CampaignPayload, run)
+        return await write(info, CampaignPayload, input, run,
+                           lambda entity: {"campaign": Campaign.from_row(entity, currency(info))})
 
     @strawberry.mutation(description="Move a campaign through its status table (MERCHANDISER, ADMIN).")
     async def campaign_status_update(self, info: Info, input: CampaignStatusUpdateInput) -> CampaignPayload:
-        async def run(uow: Any) -> dict[str, Any]:
-            campaign = await campaign_service.update_campaign_status(
+        async def run(uow: Any) -> Any:
+            return await campaign_service.update_campaign_status(
                 uow=uow, campaign_id=input_pk(input.campaign_id, "Campaign", "campaignId"),
                 status=DomainCampaignStatus(input.status.value))
-            return {"campaign": Campaign.from_row(campaign, info.context.settings.currency)}
-        return await write(info, CampaignPayload, run)
+        return await write(info, CampaignPayload, input, run,
+                           lambda entity: {"campaign": Campaign.from_row(entity, currency(info))})

@@ -10,7 +10,7 @@ from app.loaders import products as listing
 from app.loaders.catalog import CATEGORY_CURSOR, category_cursor, count_categories, list_categories
 from app.pagination import page_request
 from app.services import catalog as catalog_service
-from resolvers.base import Info, input_pk, query_pk, write
+from resolvers.base import Info, currency, input_pk, query_pk, write
 from schema.catalog import (Category, CategoryConnection, CategoryEdge, Product, ProductConnection, ProductEdge,
                             ProductVariant, prefetch_products)
 from schema.common import PageInfo
@@ -102,44 +102,44 @@ class CatalogQuery:
 class CatalogMutation:
     @strawberry.mutation(description="Create a category (MERCHANDISER, ADMIN).")
     async def category_create(self, info: Info, input: CategoryCreateInput) -> CategoryPayload:
-        async def run(uow: Any) -> dict[str, Any]:
-            category = await catalog_service.create_category(
+        async def run(uow: Any) -> Any:
+            return await catalog_service.create_category(
                 uow=uow, name=input.name, slug=input.slug, description=input.description,
                 parent_id=input_pk(input.parent_id, "Category", "parentId"))
-            return {"category": Category.from_row(category)}
-        return await write(info, CategoryPayload, run)
+        return await write(info, CategoryPayload, input, run,
+                           lambda entity: {"category": Category.from_row(entity)})
 
     @strawberry.mutation(description="Create a product with variants and initial stock (MERCHANDISER, ADMIN).")
     async def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
-        async def run(uow: Any) -> dict[str, Any]:
+        async def run(uow: Any) -> Any:
             variants = [catalog_service.VariantSpec(
                 sku=v.sku, name=v.name, price=v.price,
                 stock=[catalog_service.StockLevel(
                     input_pk(s.warehouse_id, "Warehouse", "variants", str(i), "stock", str(j), "warehouseId"),
                     s.quantity) for j, s in enumerate(v.stock or [])])
                 for i, v in enumerate(input.variants)]
-            product = await catalog_service.create_product(
+            return await catalog_service.create_product(
                 uow=uow, name=input.name, slug=input.slug, description=input.description,
                 category_id=input_pk(input.category_id, "Category", "categoryId"), variants=variants)
-            return {"product": Product.from_row(product, info.context.settings.currency)}
-        return await write(info, ProductPayload, run)
+        return await write(info, ProductPayload, input, run,
+                           lambda entity: {"product": Product.from_row(entity, currency(info))})
 
     @strawberry.mutation(description="Change a product's name, description or category (MERCHANDISER, ADMIN).")
     async def product_update(self, info: Info, input: ProductUpdateInput) -> ProductPayload:
-        async def run(uow: Any) -> dict[str, Any]:
-            product = await catalog_service.update_product(
+        async def run(uow: Any) -> Any:
+            return await catalog_service.update_product(
                 uow=uow, product_id=input_pk(input.product_id, "Product", "productId"), name=input.name,
                 description=input.description,
                 category_id=input_pk(input.category_id, "Category", "categoryId"))
-            return {"product": Product.from_row(product, info.context.settings.currency)}
-        return await write(info, ProductPayload, run)
+        return await write(info, ProductPayload, input, run,
+                           lambda entity: {"product": Product.from_row(entity, currency(info))})
 
     @strawberry.mutation(description="Set units on hand of a variant in a warehouse (FULFILLMENT, MERCHANDISER, ADMIN).")
     async def stock_set(self, info: Info, input: StockSetInput) -> StockPayload:
-        async def run(uow: Any) -> dict[str, Any]:
-            variant = await catalog_service.set_stock(
+        async def run(uow: Any) -> Any:
+            return await catalog_service.set_stock(
                 uow=uow, variant_id=input_pk(input.variant_id, "ProductVariant", "variantId"),
                 warehouse_id=input_pk(input.warehouse_id, "Warehouse", "warehouseId"),
                 quantity=input.quantity, reason=input.reason)
-            return {"variant": ProductVariant.from_row(variant, info.context.settings.currency)}
-        return await write(info, StockPayload, run)
+        return await write(info, StockPayload, input, run,
+                           lambda entity: {"variant": ProductVariant.from_row(entity, currency(info))})

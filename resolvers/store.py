@@ -6,7 +6,7 @@ import strawberry
 
 from app.loaders.catalog import list_channels, list_warehouses
 from app.services import store as store_service
-from resolvers.base import Info, require_staff, write
+from resolvers.base import Info, currency, require_staff, write
 from schema.inputs import ChannelCreateInput, DeliveryMethodCreateInput, WarehouseCreateInput
 from schema.payloads import ChannelPayload, DeliveryMethodPayload, WarehousePayload
 from schema.store import Channel, DeliveryMethod, Warehouse
@@ -28,24 +28,24 @@ class StoreQuery:
 class StoreMutation:
     @strawberry.mutation(description="Create a sales channel (ADMIN).")
     async def channel_create(self, info: Info, input: ChannelCreateInput) -> ChannelPayload:
-        async def run(uow: Any) -> dict[str, Any]:
-            channel = await store_service.create_channel(
+        async def run(uow: Any) -> Any:
+            return await store_service.create_channel(
                 uow=uow, slug=input.slug, name=input.name, currency=input.currency,
                 default_currency=info.context.settings.currency)
-            return {"channel": Channel.from_row(channel)}
-        return await write(info, ChannelPayload, run)
+        return await write(info, ChannelPayload, input, run,
+                           lambda entity: {"channel": Channel.from_row(entity)})
 
     @strawberry.mutation(description="Create a warehouse (ADMIN).")
     async def warehouse_create(self, info: Info, input: WarehouseCreateInput) -> WarehousePayload:
-        async def run(uow: Any) -> dict[str, Any]:
-            warehouse = await store_service.create_warehouse(uow=uow, code=input.code, name=input.name)
-            return {"warehouse": Warehouse.from_row(warehouse)}
-        return await write(info, WarehousePayload, run)
+        async def run(uow: Any) -> Any:
+            return await store_service.create_warehouse(uow=uow, code=input.code, name=input.name)
+        return await write(info, WarehousePayload, input, run,
+                           lambda entity: {"warehouse": Warehouse.from_row(entity)})
 
     @strawberry.mutation(description="Create a delivery method (ADMIN).")
     async def delivery_method_create(self, info: Info, input: DeliveryMethodCreateInput) -> DeliveryMethodPayload:
-        async def run(uow: Any) -> dict[str, Any]:
-            method = await store_service.create_delivery_method(
+        async def run(uow: Any) -> Any:
+            return await store_service.create_delivery_method(
                 uow=uow, name=input.name, price=input.price, channels=input.channels)
-            return {"delivery_method": DeliveryMethod.from_row(method, info.context.settings.currency)}
-        return await write(info, DeliveryMethodPayload, run)
+        return await write(info, DeliveryMethodPayload, input, run,
+                           lambda entity: {"delivery_method": DeliveryMethod.from_row(entity, currency(info))})

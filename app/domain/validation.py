@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypeVar
 
@@ -20,6 +21,7 @@ MAX_AMOUNT = Decimal("99999999.99")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
 class Checker:
@@ -56,9 +58,9 @@ class Checker:
             return None
         return value
 
-    def slug(self, value: str | None, field: str, *, label: str = "Slug",
-             required: bool = False) -> str | None:
-        value = self.text(value, field, label=label, max_length=SLUG_MAX, required=required)
+    def slug(self, value: str | None, field: str, *, label: str = "Slug", required: bool = False,
+             max_length: int = SLUG_MAX) -> str | None:
+        value = self.text(value, field, label=label, max_length=max_length, required=required)
         if value is not None and not SLUG_RE.match(value):
             self.add(ErrorCode.INVALID,
                      f"{label} may hold lower-case letters, digits and single hyphens only.", field)
@@ -85,7 +87,22 @@ class Checker:
         if value != value.quantize(Decimal("0.01")):
             self.add(ErrorCode.INVALID, f"{label} may have at most two decimal places.", field)
             return None
-        return value
+        return value.quantize(Decimal("0.01"))
+
+    def moment(self, value: datetime | None, field: str) -> datetime | None:
+        """A point in time; one without a time zone is read as UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def currency(self, value: str | None, field: str) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if not CURRENCY_RE.match(code):
+            self.add(ErrorCode.INVALID, "Currency must be a three-letter ISO 4217 code such as USD.", field)
+            return None
+        return code
 
     def count(self, value: int | None, field: str, *, label: str, minimum: int = 0,
               maximum: int = 1_000_000_000) -> int | None:

@@ -10,10 +10,10 @@ from aiodataloader import DataLoader
 from sqlalchemy import Row, and_, func, or_, select
 
 from app.db import Database
-from app.domain.campaigns import CampaignTerms, DiscountType, is_running
-from app.domain.states import CampaignStatus
+from app.domain.campaigns import CampaignTerms
 from app.loaders.base import many_per_key, one_per_key, value_per_key
 from app.loaders.products import PRODUCT_COLUMNS
+from app.services.campaign_offers import CAMPAIGN_COLUMNS, load_offers
 from app.pagination import Page, PageRequest, PaginationError, cut_page, encode_cursor, seek
 from models import (Campaign, Category, Channel, DeliveryMethod, Product, ProductVariant, Stock, Warehouse,
                     campaign_channels, campaign_products, delivery_method_channels)
@@ -22,9 +22,6 @@ CATEGORY_COLUMNS = (Category.id, Category.parent_id, Category.name, Category.slu
                     Category.path)
 VARIANT_COLUMNS = (ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.name,
                    ProductVariant.price)
-CAMPAIGN_COLUMNS = (Campaign.id, Campaign.name, Campaign.code, Campaign.status, Campaign.discount_type,
-                    Campaign.discount_value, Campaign.starts_at, Campaign.ends_at, Campaign.min_subtotal,
-                    Campaign.usage_limit, Campaign.times_used, Campaign.created_at)
 NESTED_PRODUCT_CURSOR = "nested-product:name"
 CATEGORY_CURSOR = "category:name"
 CAMPAIGN_CURSOR = "campaign:id-desc"
@@ -91,23 +88,8 @@ class CatalogLoaders:
         return await self._running
 
     async def _load_running(self) -> list[CampaignTerms]:
-        active = (CampaignStatus.ACTIVE, CampaignStatus.SCHEDULED)
         async with self.db.read() as conn:
-            rows = (await conn.execute(select(*CAMPAIGN_COLUMNS).where(
-                Campaign.status.in_(active),
-                or_(Campaign.starts_at.is_(None), Campaign.starts_at <= self.now),
-                or_(Campaign.ends_at.is_(None), Campaign.ends_at > self.now)))).all()
-            ids = [r.id for r in rows]
-            channels: dict[int, set[int]] = defaultdict(set)
-            scoped: set[int] = set()
-            if ids:
-                for cid, chid in (await conn.execute(select(campaign_channels).where(
-                        campaign_channels.c.campaign_id.in_(ids)))):
-                    channels[cid].add(chid)
-                scoped = set((await conn.execute(select(campaign_products.c.campaign_id).where(
-                    campaign_products.c.campaign_id.in_(ids)).distinct())).scalars())
-        terms = [campaign_terms(row, frozenset(channels[row.id]), row.id in scoped) for row in rows]
-        return [t for t in terms if is_running(t, self.now)]
+            return [offer.terms for offer in await load_offers(conn, self.now)]
 
     async def channel_id(self, slug: str | None) -> int | None:
         if not slug:
@@ -199,15 +181,6 @@ def _nested_cursor(page: PageRequest) -> tuple[str, int]:
     if len(cursor) != 2 or not isinstance(cursor[0], str) or not isinstance(cursor[1], int):
         raise PaginationError("The cursor is not valid.")
     return cursor[0], cursor[1]
-
-
-def campaign_terms(row: Row[Any], channel_ids: frozenset[int], product_scoped: bool) -> CampaignTerms:
-    return CampaignTerms(
-        id=row.id, code=row.code, status=CampaignStatus(row.status),
-        discount_type=DiscountType(row.discount_type), discount_value=row.discount_value,
-        starts_at=row.starts_at, ends_at=row.ends_at, min_subtotal=row.min_subtotal,
-        usage_limit=row.usage_limit, times_used=row.times_used, channel_ids=channel_ids,
-        product_scoped=product_scoped)
 
 
 def category_cursor(row: Row[Any]) -> str:

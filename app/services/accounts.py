@@ -52,7 +52,7 @@ async def register_customer(*, uow: UnitOfWork, email: str, password: str, name:
               data={"email": email_})
     uow.emit(topic="customer.registered", subject_type="Customer", subject_id=customer.id,
              payload={"customerId": customer.id, "email": email_, "name": name_})
-    await uow.commit()
+    await uow.commit(customer)
     return Viewer(user_id=user.id, email=email_, roles=frozenset(user.roles), customer_id=customer.id)
 
 
@@ -75,7 +75,7 @@ async def create_user(*, uow: UnitOfWork, email: str, password: str, roles: Iter
         customer_id = customer.id
     uow.audit(action="user.create", subject_type="User", subject_id=user.id,
               data={"email": email_, "roles": roles_})
-    await uow.commit()
+    await uow.commit(user)
     return Viewer(user_id=user.id, email=email_, roles=frozenset(roles_), customer_id=customer_id)
 
 

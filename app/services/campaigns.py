@@ -35,6 +35,7 @@ async def create_campaign(*, uow: UnitOfWork, name: str, code: str | None, disco
                              positive=True)
         if discount_type == DiscountType.PERCENTAGE and value is not None and value > 100:
             check.add(ErrorCode.INVALID, "A percentage discount is at most 100.", "discountValue")
+    starts_at, ends_at = check.moment(starts_at, "startsAt"), check.moment(ends_at, "endsAt")
     if starts_at and ends_at and ends_at <= starts_at:
         check.add(ErrorCode.INVALID, "The campaign must end after it starts.", "endsAt")
     min_subtotal_ = check.amount(min_subtotal, "minSubtotal", label="Minimum subtotal")
@@ -73,7 +74,7 @@ async def create_campaign(*, uow: UnitOfWork, name: str, code: str | None, disco
                   "discountValue": str(value), "startsAt": starts_at, "endsAt": ends_at,
                   "minSubtotal": str(min_subtotal_) if min_subtotal_ is not None else None,
                   "usageLimit": usage_limit, "channels": list(slugs), "productIds": sorted(wanted)})
-    await uow.commit()
+    await uow.commit(campaign)
     return campaign
 
 
@@ -88,5 +89,5 @@ async def update_campaign_status(*, uow: UnitOfWork, campaign_id: int, status: C
               from_status=current, to_status=status)
     uow.emit(topic="campaign.status_changed", subject_type="Campaign", subject_id=campaign.id,
              payload={"campaignId": campaign.id, "from": current, "to": status})
-    await uow.commit()
+    await uow.commit(campaign)
     return campaign

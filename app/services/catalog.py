@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select, update
 
+from app.domain.money import round_money
 from app.domain.errors import DomainError, ErrorCode, Problem
 from app.domain.validation import CODE_MAX, NAME_MAX, TEXT_MAX, Checker, slugify
 from app.policy.permissions import Permission
@@ -60,7 +61,7 @@ async def create_category(*, uow: UnitOfWork, name: str, slug: str | None, descr
     category.path = f"{parent.path if parent else '/'}{category.id}/"
     uow.audit(action="category.create", subject_type="Category", subject_id=category.id,
               data={"name": category.name, "slug": category.slug, "parentId": category.parent_id})
-    await uow.commit()
+    await uow.commit(category)
     return category
 
 
@@ -111,9 +112,12 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
     warehouse_ids = {level.warehouse_id for spec in specs for level in spec.stock}
     known = set((await session.execute(
         select(Warehouse.id).where(Warehouse.id.in_(warehouse_ids)))).scalars())
-    if unknown := warehouse_ids - known:
-        raise DomainError.of(ErrorCode.NOT_FOUND, f"{len(unknown)} warehouse(s) do not exist.",
-                             "input", "variants")
+    if warehouse_ids - known:
+        raise DomainError([
+            Problem(ErrorCode.NOT_FOUND, "That warehouse does not exist.",
+                    ("input", "variants", str(i), "stock", str(j), "warehouseId"))
+            for i, spec in enumerate(specs) for j, level in enumerate(spec.stock)
+            if level.warehouse_id not in known])
     message = f"A product with slug '{slug_}' already exists."
     if slug_ is None:
         slug_ = await _free_slug(uow, Product.slug, slugify(name_ or ""))
@@ -121,13 +125,13 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
         raise DomainError.of(ErrorCode.INVALID, message, "input", "slug")
     product = Product(name=name_, slug=slug_, description=description_,
                       category_id=category.id if category else None,
-                      min_price=min(spec.price for spec in specs), created_at=uow.now, updated_at=uow.now)
+                      min_price=round_money(min(spec.price for spec in specs)), created_at=uow.now, updated_at=uow.now)
     async with unique_guard(message, "slug"):
         session.add(product)
         await session.flush()
         for spec in specs:
             variant = ProductVariant(product_id=product.id, sku=spec.sku.strip(), name=spec.name.strip(),
-                                     price=spec.price, created_at=uow.now)
+                                     price=round_money(spec.price), created_at=uow.now)
             session.add(variant)
             await session.flush()
             if spec.stock:
@@ -140,7 +144,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
         "variants": [{"sku": s.sku, "price": str(s.price),
                       "stock": {str(lv.warehouse_id): lv.quantity for lv in s.stock}} for s in specs],
     })
-    await uow.commit()
+    await uow.commit(product)
     return product
 
 
@@ -175,7 +179,7 @@ async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, 
     after = {"name": product.name, "description": product.description, "categoryId": product.category_id}
     uow.audit(action="product.update", subject_type="Product", subject_id=product.id,
               data={"before": before, "after": after})
-    await uow.commit()
+    await uow.commit(product)
     return product
 
 
@@ -217,7 +221,7 @@ async def set_stock(*, uow: UnitOfWork, variant_id: int, warehouse_id: int, quan
     uow.audit(action="stock.set", subject_type="ProductVariant", subject_id=variant_id,
               data={"warehouseId": warehouse_id, "onHand": {"before": before, "after": quantity},
                     "reason": reason_})
-    await uow.commit()
+    await uow.commit(variant)
     return variant
 
 

@@ -16,24 +16,22 @@ from models import Channel, DeliveryMethod, Warehouse, delivery_method_channels
 async def create_channel(*, uow: UnitOfWork, slug: str, name: str, currency: str | None,
                          default_currency: str) -> Channel:
     check = Checker()
-    slug_ = check.slug(slug, "slug", required=True)
+    slug_ = check.slug(slug, "slug", required=True, max_length=CODE_MAX)
     name_ = check.text(name, "name", label="Name", max_length=NAME_MAX, required=True)
-    currency_ = (check.text(currency, "currency", label="Currency", max_length=3) or default_currency)
-    if not (len(currency_) == 3 and currency_.isalpha()):
-        check.add(ErrorCode.INVALID, "Currency must be a three-letter ISO 4217 code.", "currency")
+    currency_ = check.currency(currency, "currency") if currency is not None else default_currency
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_STORE)
     session = uow.session
     if await session.scalar(select(Channel.id).where(Channel.slug == slug_)):
         raise DomainError.of(ErrorCode.INVALID, f"A channel with slug '{slug_}' already exists.",
                              "input", "slug")
-    channel = Channel(slug=slug_, name=name_, currency=currency_.upper(), created_at=uow.now)
+    channel = Channel(slug=slug_, name=name_, currency=currency_, created_at=uow.now)
     async with unique_guard(f"A channel with slug '{slug_}' already exists.", "slug"):
         session.add(channel)
         await session.flush()
     uow.audit(action="channel.create", subject_type="Channel", subject_id=channel.id,
               data={"slug": channel.slug, "name": channel.name, "currency": channel.currency})
-    await uow.commit()
+    await uow.commit(channel)
     return channel
 
 
@@ -53,7 +51,7 @@ async def create_warehouse(*, uow: UnitOfWork, code: str, name: str) -> Warehous
         await session.flush()
     uow.audit(action="warehouse.create", subject_type="Warehouse", subject_id=warehouse.id,
               data={"code": warehouse.code, "name": warehouse.name})
-    await uow.commit()
+    await uow.commit(warehouse)
     return warehouse
 
 
@@ -86,7 +84,7 @@ async def create_delivery_method(*, uow: UnitOfWork, name: str, price: Decimal,
             {"delivery_method_id": method.id, "channel_id": cid} for cid in channel_ids])
     uow.audit(action="delivery_method.create", subject_type="DeliveryMethod", subject_id=method.id,
               data={"name": method.name, "price": str(method.price), "channels": list(slugs)})
-    await uow.commit()
+    await uow.commit(method)
     return method
 
 

@@ -3,7 +3,7 @@ outbox rows, committed once (or not at all)."""
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -13,7 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Viewer
 from app.db import Database
 from app.domain.audit_chain import canonical_json, chain_hash
-from models import AuditEvent, OutboxEvent
+from app.services import idempotency
+from app.services.idempotency import StoredResult
+from models import AuditEvent, Base, IdempotencyKey, OutboxEvent
+
+MODELS = {mapper.class_.__name__: mapper.class_ for mapper in Base.registry.mappers}
 
 # Any constant will do: it names the one lock that serialises appends to the audit chain.
 AUDIT_CHAIN_LOCK_KEY = 7_301_947
@@ -34,6 +38,10 @@ class Actor:
     @property
     def label(self) -> str:
         return self.viewer.label if self.viewer else "anonymous"
+
+    @property
+    def idempotency_scope(self) -> str:
+        return f"user:{self.viewer.user_id}" if self.viewer else "guest"
 
 
 @dataclass(slots=True)
@@ -56,6 +64,7 @@ class UnitOfWork:
     _audit: list[_PendingAudit] = field(default_factory=list, init=False)
     _outbox: list[OutboxEvent] = field(default_factory=list, init=False)
     _committed: bool = field(default=False, init=False)
+    _claim: IdempotencyKey | None = field(default=None, init=False)
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self.db.write_session()
@@ -81,7 +90,24 @@ class UnitOfWork:
             payload=canonical_json(payload), created_at=self.now,
         ))
 
-    async def commit(self) -> None:
+    async def claim(self, *, operation: str, key: str, data: Any, ttl: timedelta) -> StoredResult | None:
+        """Claim an idempotency key for this unit of work; a stored result means: replay it."""
+        row, stored = await idempotency.claim(
+            self.session, scope=self.actor.idempotency_scope, operation=operation,
+            key=idempotency.check_key(key), print_=idempotency.fingerprint(operation, data), now=self.now,
+            ttl=ttl)
+        self._claim = row
+        return stored
+
+    async def load(self, stored: StoredResult) -> Any:
+        """The object a stored idempotent result refers to, as it is now."""
+        return await self.session.get(MODELS[stored.model], stored.key)
+
+    async def commit(self, result: Any = None) -> None:
+        """Commit the change with its audit events, outbox rows and idempotency record.
+        `result` is the object the mutation's payload shows (kept for replays)."""
+        if self._claim is not None:
+            idempotency.record(self._claim, result)
         await self.session.flush()
         if self._audit:
             await self._append_audit_chain()

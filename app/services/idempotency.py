@@ -1,0 +1,79 @@
+"""Idempotency keys (DESIGN.md "Idempotency").
+
+A key is scoped to the caller and the operation. The claim is a row inserted in the same
+transaction as the effect: a concurrent duplicate blocks on the unique index until the first
+commits (PostgreSQL) or waits for the write lock (SQLite), then replays the stored result. The
+same key with another input is IDEMPOTENCY_KEY_REUSED. Refusals store nothing: the transaction
+that would have held the key rolled back, so a retry runs the checks again.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.audit_chain import canonical_json
+from app.domain.errors import DomainError, ErrorCode
+from models import IdempotencyKey
+
+KEY_MAX = 200
+
+
+class IdempotencyRace(Exception):
+    """Another request claimed the same key first; replay its result in a new transaction."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    model: str
+    key: Any
+
+
+def fingerprint(operation: str, data: Any) -> str:
+    return hashlib.sha256(f"{operation}:{canonical_json(data)}".encode()).hexdigest()
+
+
+def check_key(key: str) -> str:
+    if not key.strip() or len(key) > KEY_MAX or "\x00" in key:
+        raise DomainError.of(ErrorCode.INVALID, f"idempotencyKey must be 1 to {KEY_MAX} characters.",
+                             "input", "idempotencyKey")
+    return key
+
+
+async def claim(session: AsyncSession, *, scope: str, operation: str, key: str, print_: str,
+                now: datetime, ttl: timedelta) -> tuple[IdempotencyKey | None, StoredResult | None]:
+    """(the new claim, None) for a first call; (None, stored result) for a repeat."""
+    existing = await session.scalar(select(IdempotencyKey).where(
+        IdempotencyKey.scope == scope, IdempotencyKey.operation == operation, IdempotencyKey.key == key))
+    if existing is not None and existing.expires_at <= now:
+        await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == existing.id))
+        existing = None
+    if existing is not None:
+        if existing.fingerprint != print_:
+            raise DomainError.of(ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                                 "This idempotency key was used with a different input; use a new key.",
+                                 "input", "idempotencyKey")
+        stored = orjson.loads(existing.response or "null")
+        return None, StoredResult(stored["model"], stored["key"]) if stored else None
+    row = IdempotencyKey(scope=scope, operation=operation, key=key, fingerprint=print_, created_at=now,
+                         expires_at=now + ttl)
+    try:
+        session.add(row)
+        await session.flush()
+    except IntegrityError as exc:
+        raise IdempotencyRace() from exc
+    return row, None
+
+
+def record(row: IdempotencyKey, result: Any) -> None:
+    """Keep a reference to what the first call produced, to replay it."""
+    if result is None:
+        row.response = "null"
+        return
+    identity = result.__mapper__.primary_key_from_instance(result)
+    row.response = canonical_json({"model": type(result).__name__, "key": identity[0]})
