@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from app.auth import InvalidToken, Viewer, read_token
 from app.context import Context
 from app.db import Database
+from app.integrations.payments import Gateways
 from app.settings import Settings
 from schema.schema import build_schema
 
@@ -50,6 +51,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         )
         self.db = db
         self.settings = settings
+        self.gateways = Gateways()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -76,6 +78,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             viewer=request.scope.get("state", {}).get("viewer"),
             request_id=request_id if REQUEST_ID_RE.match(request_id) else uuid.uuid4().hex,
             channel=channel if CHANNEL_RE.match(channel) else None,
+            gateways=self.gateways,
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -19,7 +19,7 @@ import secrets
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -75,12 +75,12 @@ def report_profile(stats: pstats.Stats, requests: int, cpu_ms_per_request: float
     """Prints the breakdown; returns the fields the executor resolved per request."""
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
     total = sum(entry[2] for entry in raw.values()) or 1.0
-    by_component: Counter[str] = Counter()
+    by_component: defaultdict[str, float] = defaultdict(float)
     for (filename, _, function), entry in raw.items():
         by_component[component(filename, function)] += entry[2]
     print(f"\nself time by component (share of profiled time; ~ms per request scaled to the unprofiled "
           f"{cpu_ms_per_request:.1f} ms CPU)")
-    for name, seconds in by_component.most_common(14):
+    for name, seconds in sorted(by_component.items(), key=lambda item: -item[1])[:14]:
         print(f"  {seconds / total:6.1%}  {seconds / total * cpu_ms_per_request:6.2f} ms  {name}")
 
     def label(key: tuple[str, int, str]) -> str:

@@ -66,6 +66,11 @@ class Sample:
     seconds: float
     server_cpu: float
     client_cpu: float
+    machine_cpu: float
+
+    @property
+    def other_cpu(self) -> float:
+        return max(0.0, self.machine_cpu - self.server_cpu - self.client_cpu)
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,9 @@ class Measurement:
     server_cpu_ms_per_request: float
     server_cpu_share: float
     client_cpu_share: float
+    # Busy cores of the whole machine beyond the server and this script: the database server on
+    # PostgreSQL, otherwise foreign load that makes the figures less trustworthy.
+    other_cpu_share: float
     rps_per_round: list[float]
 
 
@@ -124,6 +132,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent on anything but idle and I/O wait since boot, from /proc/stat."""
+    # user nice system idle iowait irq softirq steal
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(sorted_values: list[float], fraction: float) -> float:
     if not sorted_values:
         return float("nan")
@@ -143,7 +158,7 @@ def commerce_command() -> str:
 @contextlib.contextmanager
 def postgres_database(url: str) -> Iterator[str]:
     """Create the database named in `url` (refusing one that exists) and drop it afterwards."""
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
     from sqlalchemy.engine import make_url
 
     target = make_url(url)
@@ -263,7 +278,7 @@ async def drive(client: httpx.AsyncClient, endpoint: Endpoint, size: int, *, con
     """A closed loop: each client sends its next request when the previous one returns, until the
     time or the request budget runs out."""
     body = endpoint.body(size)
-    sample = Sample(latencies=[], errors=0, seconds=0.0, server_cpu=0.0, client_cpu=0.0)
+    sample = Sample(latencies=[], errors=0, seconds=0.0, server_cpu=0.0, client_cpu=0.0, machine_cpu=0.0)
     issued = 0
     deadline = time.perf_counter() + duration
 
@@ -282,11 +297,14 @@ async def drive(client: httpx.AsyncClient, endpoint: Endpoint, size: int, *, con
             else:
                 sample.errors += 1
 
-    cpu_before, own_cpu_before, started = cpu_seconds(endpoint.pid), time.process_time(), time.perf_counter()
+    server_before, own_before, machine_before = cpu_seconds(endpoint.pid), time.process_time(), \
+        machine_busy_seconds()
+    started = time.perf_counter()
     await asyncio.gather(*(client_loop() for _ in range(concurrency)))
     sample.seconds = time.perf_counter() - started
-    sample.server_cpu = cpu_seconds(endpoint.pid) - cpu_before
-    sample.client_cpu = time.process_time() - own_cpu_before
+    sample.server_cpu = cpu_seconds(endpoint.pid) - server_before
+    sample.client_cpu = time.process_time() - own_before
+    sample.machine_cpu = machine_busy_seconds() - machine_before
     return sample
 
 
@@ -296,6 +314,7 @@ def summarize(endpoint: str, size: int, samples: list[Sample]) -> Measurement:
     seconds = sum(sample.seconds for sample in samples)
     cpu = sum(sample.server_cpu for sample in samples)
     client_cpu = sum(sample.client_cpu for sample in samples)
+    other_cpu = sum(sample.other_cpu for sample in samples)
     done = len(latencies) + errors
     return Measurement(
         endpoint=endpoint, page_size=size, requests=len(latencies), errors=errors, seconds=round(seconds, 3),
@@ -304,6 +323,7 @@ def summarize(endpoint: str, size: int, samples: list[Sample]) -> Measurement:
         p99_ms=round(percentile(latencies, 0.99) * 1000, 2),
         server_cpu_ms_per_request=round(cpu * 1000 / done, 3) if done else float("nan"),
         server_cpu_share=round(cpu / seconds, 3), client_cpu_share=round(client_cpu / seconds, 3),
+        other_cpu_share=round(other_cpu / seconds, 3),
         rps_per_round=[round(len(sample.latencies) / sample.seconds, 1) for sample in samples])
 
 
@@ -333,7 +353,8 @@ async def benchmark(args: argparse.Namespace, graphql: Endpoint, plain: Endpoint
                     print(f"round {round_number}/{args.rounds} {endpoint.name:>7} first={size:<3} "
                           f"{len(sample.latencies) / sample.seconds:8.1f} req/s  "
                           f"server CPU {sample.server_cpu / sample.seconds:.0%}  "
-                          f"load generator CPU {sample.client_cpu / sample.seconds:.0%}", file=sys.stderr)
+                          f"load generator CPU {sample.client_cpu / sample.seconds:.0%}  "
+                          f"other CPU {sample.other_cpu / sample.seconds:.0%}", file=sys.stderr)
     measurements = [summarize(name, size, runs) for (name, size), runs in samples.items()]
     measurements.sort(key=lambda m: (m.page_size, m.endpoint))
     return {"checks": checks, "measurements": measurements}
@@ -357,13 +378,13 @@ def ratios(measurements: list[Measurement]) -> list[dict[str, Any]]:
 
 def markdown(measurements: list[Measurement], ratio_rows: list[dict[str, Any]]) -> str:
     lines = [("| page size | endpoint | requests | errors | req/s | req/s per round | p50 ms | p99 ms "
-              "| server CPU ms/req | server CPU | load generator CPU |"),
-             "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+              "| server CPU ms/req | server CPU | load generator CPU | other CPU |"),
+             "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for m in measurements:
         per_round = " / ".join(f"{rps:.0f}" for rps in m.rps_per_round)
         lines.append(f"| {m.page_size} | {m.endpoint} | {m.requests} | {m.errors} | {m.rps:.1f} "
                      f"| {per_round} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.server_cpu_ms_per_request:.2f} "
-                     f"| {m.server_cpu_share:.0%} | {m.client_cpu_share:.0%} |")
+                     f"| {m.server_cpu_share:.0%} | {m.client_cpu_share:.0%} | {m.other_cpu_share:.0%} |")
     lines += ["", "| page size | GraphQL / plain req/s | plain / GraphQL CPU per request |",
               "|---:|---:|---:|"]
     for r in ratio_rows:

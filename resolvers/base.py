@@ -1,6 +1,7 @@
 """What every resolver shares: decoding ids from input, running a write as one unit of work."""
 
 from collections.abc import Awaitable, Callable
+import inspect
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -8,7 +9,7 @@ import strawberry
 
 from app.context import Context
 from app.domain.errors import DomainError, ErrorCode
-from app.ids import decode_int_id
+from app.ids import decode_id, decode_int_id
 from app.policy.permissions import Permission, has_permission
 from app.services.idempotency import IdempotencyRace
 from app.services.unit_of_work import UnitOfWork
@@ -42,7 +43,7 @@ def query_pk(global_id: str, type_name: str, argument: str) -> int:
 
 
 async def write(info: Info, payload: Callable[..., P], input: Any, run: Callable[[UnitOfWork], Awaitable[Any]],
-                present: Callable[[Any], dict[str, Any]]) -> P:
+                present: Callable[[Any], Any]) -> P:
     """Run one write as one unit of work and show its result with `present`.
 
     A DomainError becomes the payload's userErrors and leaves nothing behind (the transaction
@@ -58,13 +59,26 @@ async def write(info: Info, payload: Callable[..., P], input: Any, run: Callable
                 if key is not None:
                     stored = await uow.claim(operation=info.field_name, key=key, data=data, ttl=ttl)
                     if stored is not None:
-                        return payload(**present(await uow.load(stored)))
-                return payload(**present(await run(uow)))
+                        return payload(**await _shown(present, await uow.load(stored)))
+                return payload(**await _shown(present, await run(uow)))
         except DomainError as refusal:
             return payload(user_errors=user_errors(refusal))
         except IdempotencyRace:
             continue
     raise RuntimeError(f"idempotency key of {info.field_name} kept changing hands")
+
+
+async def _shown(present: Callable[[Any], Any], entity: Any) -> dict[str, Any]:
+    shown = present(entity)
+    return await shown if inspect.isawaitable(shown) else shown  # type: ignore[no-any-return]
+
+
+def input_key(global_id: str, type_name: str, *field: str) -> str:
+    """The (text) key inside a global id from mutation input, e.g. a cart's token."""
+    decoded = decode_id(global_id)
+    if decoded is None or decoded[0] != type_name:
+        raise DomainError.of(ErrorCode.INVALID, f"That is not a valid {type_name} id.", "input", *field)
+    return decoded[1]
 
 
 def require_query(info: Info, permission: Permission) -> None:

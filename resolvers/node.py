@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from app.ids import decode_id
+from app.ids import decode_id, encode_id
 from app.loaders.accounts import customer_by_id
 from resolvers.base import Info
 from schema.campaign import Campaign
@@ -65,6 +65,18 @@ async def _customer(info: Info, pk: int) -> Node | None:
     return Customer.from_row(row) if row else None
 
 
+async def _cart(info: Info, key: str) -> Node | None:
+    from resolvers.cart import CartQuery
+
+    return await CartQuery.cart(None, info, strawberry.ID(encode_id("Cart", key)))  # type: ignore[arg-type]
+
+
+async def _order(info: Info, pk: int) -> Node | None:
+    from resolvers.order import OrderQuery
+
+    return await OrderQuery.order(None, info, strawberry.ID(encode_id("EcommerceOrder", pk)))  # type: ignore[arg-type]
+
+
 NODE_RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Product": _product,
     "ProductVariant": _variant,
@@ -74,12 +86,16 @@ NODE_RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Warehouse": _warehouse,
     "DeliveryMethod": _delivery_method,
     "Customer": _customer,
+    "EcommerceOrder": _order,
 }
+TEXT_KEYED: dict[str, Callable[[Info, str], Awaitable[Node | None]]] = {"Cart": _cart}
 
 
 async def resolve_node(info: Info, global_id: str) -> Node | None:
     """The object, or null when the id is unknown, malformed or not the viewer's to see."""
     decoded = decode_id(global_id)
+    if decoded is not None and decoded[0] in TEXT_KEYED:
+        return await TEXT_KEYED[decoded[0]](info, decoded[1])
     if decoded is None or not decoded[1].isdigit() or len(decoded[1]) > 18:
         return None
     resolver = NODE_RESOLVERS.get(decoded[0])

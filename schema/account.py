@@ -8,6 +8,7 @@ import strawberry
 from app.ids import encode_id
 from app.policy.permissions import Role as DomainRole
 from schema.common import Node, UserError
+from schema.order import EcommerceOrderConnection
 
 Role = strawberry.enum(DomainRole, name="Role", description="What a user may do; see DESIGN.md Roles.")
 
@@ -23,6 +24,15 @@ class Customer(Node):
     def from_row(cls, row: Any) -> "Customer":
         return cls(id=strawberry.ID(encode_id("Customer", row.id)), email=row.email, name=row.name,
                    created_at=row.created_at, pk=row.id)
+
+    @strawberry.field(description="This customer's orders, newest first.")
+    async def orders(self, info: strawberry.Info, first: int | None = None,
+                     after: str | None = None) -> EcommerceOrderConnection:
+        from resolvers.order import order_connection
+
+        return await order_connection(info, first=first, after=after, statuses=None, channel_id=None,
+                                      campaign_id=None, created_after=None, created_before=None,
+                                      customer_id=self.pk)
 
 
 @strawberry.type(description="The signed-in user.")

@@ -8,9 +8,12 @@ from strawberry.extensions import (AddValidationRules, DisableIntrospection, Mas
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.account import AccountMutation, AccountQuery
+from resolvers.audit import AuditQuery
 from resolvers.campaign import CampaignMutation, CampaignQuery
+from resolvers.cart import CartMutation, CartQuery
 from resolvers.catalog import CatalogMutation, CatalogQuery
 from resolvers.node import NodeQuery
+from resolvers.order import OrderQuery
 from resolvers.store import StoreMutation, StoreQuery
 from schema.account import Customer
 from schema.errors import should_mask
@@ -23,12 +26,12 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(NodeQuery, StoreQuery, CatalogQuery, CampaignQuery, AccountQuery):
+class Query(NodeQuery, StoreQuery, CatalogQuery, CampaignQuery, AccountQuery, CartQuery, OrderQuery, AuditQuery):
     pass
 
 
 @strawberry.type(description="Everything a client can change; each takes one input and returns userErrors.")
-class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation):
+class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation, CartMutation):
     pass
 
 

@@ -35,17 +35,35 @@ class Verification:
     first_broken_sequence: int | None
 
 
+class ChainVerifier:
+    """Walks events in sequence order, one at a time (so a long chain need not fit in memory).
+    The first event whose link or hash does not match breaks the chain; a deleted event shows as
+    a gap in sequence or a prev_hash that no longer matches."""
+
+    def __init__(self) -> None:
+        self.prev_hash: str | None = None
+        self.checked = 0
+        self.broken_at: int | None = None
+
+    def feed(self, event: Mapping[str, Any]) -> bool:
+        """False once the chain is broken (and stays so)."""
+        if self.broken_at is not None:
+            return False
+        self.checked += 1
+        if (event["sequence"] != self.checked or event["prev_hash"] != self.prev_hash
+                or chain_hash(self.prev_hash, event) != event["hash"]):
+            self.broken_at = event["sequence"]
+            return False
+        self.prev_hash = event["hash"]
+        return True
+
+    def result(self) -> Verification:
+        return Verification(self.broken_at is None, self.checked, self.broken_at)
+
+
 def verify_chain(events: Iterable[Mapping[str, Any]]) -> Verification:
-    """Walk events in sequence order; the first whose link or hash does not match breaks the chain
-    (a deleted event shows as a gap in sequence or a prev_hash that no longer matches)."""
-    prev_hash: str | None = None
-    expected_sequence = 1
-    checked = 0
+    verifier = ChainVerifier()
     for event in events:
-        checked += 1
-        if (event["sequence"] != expected_sequence or event["prev_hash"] != prev_hash
-                or chain_hash(prev_hash, event) != event["hash"]):
-            return Verification(False, checked, event["sequence"])
-        prev_hash = event["hash"]
-        expected_sequence += 1
-    return Verification(True, checked, None)
+        if not verifier.feed(event):
+            break
+    return verifier.result()

@@ -101,7 +101,10 @@ class UnitOfWork:
 
     async def load(self, stored: StoredResult) -> Any:
         """The object a stored idempotent result refers to, as it is now."""
-        return await self.session.get(MODELS[stored.model], stored.key)
+        entity = await self.session.get(MODELS[stored.model], stored.key)
+        if entity is not None:
+            self.session.expunge(entity)  # keep its loaded state through this (read-only) rollback
+        return entity
 
     async def commit(self, result: Any = None) -> None:
         """Commit the change with its audit events, outbox rows and idempotency record.

@@ -1,0 +1,95 @@
+"""Per-request loaders for carts, orders and the audit trail."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, func, select
+
+from app.db import Database
+from app.loaders.base import many_per_key, one_per_key
+from app.pagination import Page, PageRequest, cut_page, encode_cursor, seek
+from app.services.cart_view import CART_COLUMNS, CartView, view_carts
+from aiodataloader import DataLoader
+from models import AuditEvent, Cart, EcommerceOrder, OrderLine, Payment
+
+ORDER_COLUMNS = tuple(EcommerceOrder.__table__.c)
+ORDER_CURSOR = "order:id-desc"
+AUDIT_CURSOR = "audit:sequence"
+
+
+class OrderLoaders:
+    def __init__(self, db: Database, now: datetime, abandon_after: timedelta) -> None:
+        self.db = db
+        self.now = now
+        self.abandon_after = abandon_after
+        self.cart_view = DataLoader(self._cart_views, max_batch_size=100)
+        self.order = one_per_key(db, lambda ids: select(*ORDER_COLUMNS).where(EcommerceOrder.id.in_(ids)))
+        self.order_lines = many_per_key(
+            db, lambda ids: select(*OrderLine.__table__.c).where(OrderLine.order_id.in_(ids))
+            .order_by(OrderLine.id), key="order_id")
+        self.order_line = one_per_key(db, lambda ids: select(*OrderLine.__table__.c).where(OrderLine.id.in_(ids)))
+        self.payments = many_per_key(
+            db, lambda ids: select(*Payment.__table__.c).where(Payment.order_id.in_(ids)).order_by(Payment.id),
+            key="order_id")
+
+    async def _cart_views(self, ids: Sequence[str]) -> list[CartView | None]:
+        async with self.db.read() as conn:
+            carts = (await conn.execute(select(*CART_COLUMNS).where(Cart.id.in_(list(ids))))).all()
+            views = await view_carts(conn, carts, now=self.now, abandon_after=self.abandon_after)
+        return [views.get(i) for i in ids]
+
+
+def order_cursor(row: Row[Any]) -> str:
+    return encode_cursor(ORDER_CURSOR, [row.id])
+
+
+def _order_filter(stmt: Any, *, statuses: Sequence[str] | None, channel_id: int | None | bool,
+                  campaign_id: int | None, created_after: datetime | None, created_before: datetime | None,
+                  customer_id: int | None) -> Any:
+    if statuses:
+        stmt = stmt.where(EcommerceOrder.status.in_(list(statuses)))
+    if channel_id is not None:
+        stmt = stmt.where(EcommerceOrder.channel_id == channel_id)
+    if campaign_id is not None:
+        stmt = stmt.where(EcommerceOrder.campaign_id == campaign_id)
+    if created_after is not None:
+        stmt = stmt.where(EcommerceOrder.created_at >= created_after)
+    if created_before is not None:
+        stmt = stmt.where(EcommerceOrder.created_at < created_before)
+    if customer_id is not None:
+        stmt = stmt.where(EcommerceOrder.customer_id == customer_id)
+    return stmt
+
+
+async def list_orders(db: Database, *, page: PageRequest, **flt: Any) -> Page[Row[Any]]:
+    stmt = seek(_order_filter(select(*ORDER_COLUMNS), **flt), [EcommerceOrder.id], descending=True, page=page)
+    async with db.read() as conn:
+        return cut_page((await conn.execute(stmt)).all(), page)
+
+
+async def count_orders(db: Database, **flt: Any) -> int:
+    async with db.read() as conn:
+        return int(await conn.scalar(_order_filter(select(func.count()).select_from(EcommerceOrder), **flt)) or 0)
+
+
+def audit_cursor(row: Row[Any]) -> str:
+    return encode_cursor(AUDIT_CURSOR, [row.sequence])
+
+
+def _audit_filter(stmt: Any, subject: tuple[str, str] | None) -> Any:
+    if subject is None:
+        return stmt
+    return stmt.where(AuditEvent.subject_type == subject[0], AuditEvent.subject_id == subject[1])
+
+
+async def list_audit_events(db: Database, *, page: PageRequest, subject: tuple[str, str] | None) -> Page[Row[Any]]:
+    stmt = seek(_audit_filter(select(*AuditEvent.__table__.c), subject), [AuditEvent.sequence],
+                descending=False, page=page)
+    async with db.read() as conn:
+        return cut_page((await conn.execute(stmt)).all(), page)
+
+
+async def count_audit_events(db: Database, *, subject: tuple[str, str] | None) -> int:
+    async with db.read() as conn:
+        return int(await conn.scalar(_audit_filter(select(func.count()).select_from(AuditEvent), subject)) or 0)

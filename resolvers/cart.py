@@ -1,0 +1,101 @@
+"""Carts and checkout: for the cart's owner (guest carts: whoever holds the id)."""
+
+from typing import Any
+
+import strawberry
+
+from app.ids import decode_id
+from app.services import carts as cart_service
+from app.services.checkout import PaymentRequest, complete_checkout
+from resolvers.base import Info, currency, input_key, input_pk, write
+from schema.cart import (Cart, CartCreateInput, CartDeliveryInput, CartLineInput, CartLinesAddInput,
+                         CartLinesRemoveInput, CartLinesUpdateInput, CartPayload, CartPromoCodeInput,
+                         CheckoutCompleteInput)
+from schema.order import CheckoutCompletePayload, EcommerceOrder
+
+
+def _lines(lines: list[CartLineInput] | None) -> list[cart_service.LineChange]:
+    return [cart_service.LineChange(input_pk(line.variant_id, "ProductVariant", "lines", str(i), "variantId") or 0,
+                                    line.quantity) for i, line in enumerate(lines or [])]
+
+
+def _present_cart(info: Info) -> Any:
+    async def present(cart: Any) -> dict[str, Any]:
+        loader = info.context.orders.cart_view
+        loader.clear(cart.id)
+        return {"cart": Cart.from_view(await loader.load(cart.id), currency(info))}
+    return present
+
+
+def viewer_may_use(info: Info, cart_customer_id: int | None) -> bool:
+    viewer = info.context.viewer
+    return cart_customer_id is None or (viewer is not None and viewer.customer_id == cart_customer_id)
+
+
+@strawberry.type
+class CartQuery:
+    @strawberry.field(description="A cart, for its owner (a guest cart: whoever holds its id).")
+    async def cart(self, info: Info, id: strawberry.ID) -> Cart | None:
+        decoded = decode_id(id)
+        if decoded is None or decoded[0] != "Cart" or len(decoded[1]) > 64:
+            return None
+        view = await info.context.orders.cart_view.load(decoded[1])
+        if view is None or not viewer_may_use(info, view.cart.customer_id):
+            return None
+        return Cart.from_view(view, currency(info))
+
+
+@strawberry.type
+class CartMutation:
+    @strawberry.mutation(description="Start a cart; signed-in customers own theirs.")
+    async def cart_create(self, info: Info, input: CartCreateInput) -> CartPayload:
+        utm = input.utm
+        return await write(info, CartPayload, input, lambda uow: cart_service.create_cart(
+            uow=uow, channel=input.channel, lines=_lines(input.lines), email=input.email,
+            promo_code=input.promo_code, abandon_after=info.context.abandon_after,
+            utm={"source": utm.source, "medium": utm.medium, "campaign": utm.campaign} if utm else {}),
+            _present_cart(info))
+
+    @strawberry.mutation(description="Add units to a cart.")
+    async def cart_lines_add(self, info: Info, input: CartLinesAddInput) -> CartPayload:
+        return await write(info, CartPayload, input, lambda uow: cart_service.add_lines(
+            uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"), lines=_lines(input.lines),
+            abandon_after=info.context.abandon_after), _present_cart(info))
+
+    @strawberry.mutation(description="Change quantities of cart lines (0 removes a line).")
+    async def cart_lines_update(self, info: Info, input: CartLinesUpdateInput) -> CartPayload:
+        return await write(info, CartPayload, input, lambda uow: cart_service.update_lines(
+            uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"),
+            lines=[cart_service.LineChange(input_pk(line.line_id, "CartLine", "lines", str(i), "lineId") or 0,
+                                           line.quantity) for i, line in enumerate(input.lines)],
+            abandon_after=info.context.abandon_after), _present_cart(info))
+
+    @strawberry.mutation(description="Remove lines from a cart.")
+    async def cart_lines_remove(self, info: Info, input: CartLinesRemoveInput) -> CartPayload:
+        return await write(info, CartPayload, input, lambda uow: cart_service.remove_lines(
+            uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"),
+            line_ids=[input_pk(line_id, "CartLine", "lineIds", str(i)) or 0
+                      for i, line_id in enumerate(input.line_ids)],
+            abandon_after=info.context.abandon_after), _present_cart(info))
+
+    @strawberry.mutation(description="Apply a promo code (PROMO_NOT_APPLICABLE when it does not apply now).")
+    async def cart_promo_code_apply(self, info: Info, input: CartPromoCodeInput) -> CartPayload:
+        return await write(info, CartPayload, input, lambda uow: cart_service.apply_promo_code(
+            uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"), code=input.code,
+            abandon_after=info.context.abandon_after), _present_cart(info))
+
+    @strawberry.mutation(description="Set the e-mail, shipping address and delivery method.")
+    async def cart_delivery_update(self, info: Info, input: CartDeliveryInput) -> CartPayload:
+        return await write(info, CartPayload, input, lambda uow: cart_service.update_delivery(
+            uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"), email=input.email,
+            address=input.shipping_address.to_dict() if input.shipping_address else None,
+            delivery_method_id=input_pk(input.delivery_method_id, "DeliveryMethod", "deliveryMethodId"),
+            abandon_after=info.context.abandon_after), _present_cart(info))
+
+    @strawberry.mutation(description="Turn the cart into an order: re-price, allocate stock, authorize payment.")
+    async def checkout_complete(self, info: Info, input: CheckoutCompleteInput) -> CheckoutCompletePayload:
+        return await write(info, CheckoutCompletePayload, input, lambda uow: complete_checkout(
+            uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"),
+            payment=PaymentRequest(input.payment.gateway, input.payment.token), gateways=info.context.gateways,
+            currency=currency(info), abandon_after=info.context.abandon_after),
+            lambda order: {"order": EcommerceOrder.from_row(order, currency(info))})

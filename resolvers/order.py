@@ -1,0 +1,61 @@
+"""Order reads: an order for its customer and staff; lists for staff; a customer's own orders."""
+
+from typing import Any
+
+import strawberry
+
+from app.ids import decode_int_id
+from app.loaders.orders import ORDER_CURSOR, count_orders, list_orders, order_cursor
+from app.pagination import page_request
+from app.policy.orders import may_read_order
+from app.policy.permissions import Permission
+from resolvers.base import Info, currency, query_pk, require_query
+from schema.common import PageInfo
+from schema.errors import PublicError
+from schema.order import EcommerceOrder, EcommerceOrderConnection, EcommerceOrderEdge, OrderFilter
+
+MAX_STATUSES = 10
+
+
+async def order_connection(info: Info, *, first: int | None, after: str | None, **flt: Any) -> EcommerceOrderConnection:
+    page = page_request(first=first, after=after, last=None, before=None, kind=ORDER_CURSOR)
+    db = info.context.db
+    result = await list_orders(db, page=page, **flt)
+    cursors = [order_cursor(r) for r in result.items]
+    return EcommerceOrderConnection(
+        edges=[EcommerceOrderEdge(cursor=c, node=EcommerceOrder.from_row(r, currency(info)))
+               for c, r in zip(cursors, result.items, strict=True)],
+        page_info=PageInfo.of(result, cursors), count=lambda: count_orders(db, **flt))
+
+
+async def _filter(info: Info, flt: OrderFilter | None) -> dict[str, Any]:
+    if flt is None:
+        return {"statuses": None, "channel_id": None, "campaign_id": None, "created_after": None,
+                "created_before": None, "customer_id": None}
+    if flt.status is not None and len(flt.status) > MAX_STATUSES:
+        raise PublicError("Too many statuses.", "INVALID")
+    channel_id = None
+    if flt.channel is not None:
+        channel_id = await info.context.catalog.channel_id(flt.channel[:64]) or -1  # unknown: no orders
+    return {"statuses": [s.value for s in flt.status] if flt.status else None, "channel_id": channel_id,
+            "campaign_id": query_pk(flt.campaign_id, "Campaign", "campaignId") if flt.campaign_id else None,
+            "created_after": flt.created_after, "created_before": flt.created_before, "customer_id": None}
+
+
+@strawberry.type
+class OrderQuery:
+    @strawberry.field(description="An order, for its customer and for staff; null otherwise.")
+    async def order(self, info: Info, id: strawberry.ID) -> EcommerceOrder | None:
+        pk = decode_int_id(id, "EcommerceOrder")
+        row = await info.context.orders.order.load(pk) if pk is not None else None
+        viewer = info.context.viewer
+        if row is None or viewer is None or not may_read_order(
+                viewer.roles, viewer_customer_id=viewer.customer_id, order_customer_id=row.customer_id):
+            return None
+        return EcommerceOrder.from_row(row, currency(info))
+
+    @strawberry.field(description="Staff only: orders, newest first.")
+    async def orders(self, info: Info, first: int | None = None, after: str | None = None,
+                     filter: OrderFilter | None = None) -> EcommerceOrderConnection:
+        require_query(info, Permission.LIST_ORDERS)
+        return await order_connection(info, first=first, after=after, **await _filter(info, filter))

@@ -1,0 +1,63 @@
+"""Audit types: events of the hash chain and its verification."""
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+import strawberry
+from strawberry.scalars import JSON
+
+from app.ids import encode_id
+from schema.common import Node, PageInfo
+
+
+@strawberry.type(description="One event of the append-only, hash-chained audit trail.")
+class AuditEvent(Node):
+    sequence: int = strawberry.field(description="Position in the one append-only chain of all audit events.")
+    occurred_at: datetime
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: strawberry.ID = strawberry.field(description="Global id of the subject.")
+    from_status: str | None
+    to_status: str | None
+    data: JSON | None
+    request_id: str | None
+    approval_id: str | None
+    hash: str = strawberry.field(description="sha256 over this event and prevHash: a changed or deleted event "
+                                             "breaks the chain.")
+    prev_hash: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> "AuditEvent":
+        return cls(id=strawberry.ID(encode_id("AuditEvent", row.sequence)), sequence=row.sequence,
+                   occurred_at=row.occurred_at, actor=row.actor, action=row.action, subject_type=row.subject_type,
+                   subject_id=strawberry.ID(encode_id(row.subject_type, row.subject_id)),
+                   from_status=row.from_status, to_status=row.to_status,
+                   data=orjson.loads(row.data) if row.data else None, request_id=row.request_id,
+                   approval_id=row.approval_id, hash=row.hash, prev_hash=row.prev_hash)
+
+
+@strawberry.type(description="An audit event in a connection.")
+class AuditEventEdge:
+    cursor: str
+    node: AuditEvent
+
+
+@strawberry.type(description="A page of audit events, oldest first.")
+class AuditEventConnection:
+    edges: list[AuditEventEdge]
+    page_info: PageInfo
+    count: strawberry.Private[Any]
+
+    @strawberry.field(description="Number of events matching, over all pages.")
+    def total_count(self) -> int:
+        return self.count()  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="The result of recomputing the audit hash chain.")
+class AuditVerification:
+    ok: bool
+    events_checked: int
+    first_broken_sequence: int | None = strawberry.field(
+        description="Sequence of the first event whose hash does not match, if any.")

@@ -1,0 +1,216 @@
+"""Cart types: the cart, its lines, addresses, and what stops checkout."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from app.context import Context
+from app.domain.states import CartStatus as DomainCartStatus
+from app.ids import encode_id
+from app.services.cart_view import CartView, LineView
+from schema.campaign import Campaign
+from schema.catalog import ProductVariant
+from schema.common import Money, Node, UserError
+from schema.store import Channel, DeliveryMethod
+
+Info = strawberry.Info[Context, None]
+
+CartStatus = strawberry.enum(DomainCartStatus, name="CartStatus",
+                             description="ABANDONED and EXPIRED are computed from updatedAt.")
+
+
+@strawberry.type(description="A postal address.")
+class Address:
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    postal_code: str
+    country: str = strawberry.field(description="ISO 3166 alpha-2 code.")
+    phone: str | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Address | None":
+        if not data:
+            return None
+        return cls(name=data["name"], line1=data["line1"], line2=data.get("line2"), city=data["city"],
+                   postal_code=data["postalCode"], country=data["country"], phone=data.get("phone"))
+
+
+@strawberry.input(description="A postal address.")
+class AddressInput:
+    name: str
+    line1: str
+    line2: str | None = None
+    city: str
+    postal_code: str
+    country: str = strawberry.field(description="ISO 3166 alpha-2 code, e.g. US.")
+    phone: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "line1": self.line1, "line2": self.line2, "city": self.city,
+                "postalCode": self.postal_code, "country": self.country, "phone": self.phone}
+
+
+def money(amount: Decimal, info: Info) -> Money:
+    return Money(amount=amount, currency=info.context.settings.currency)
+
+
+@strawberry.type(description="A line of a cart: units of one variant.")
+class CartLine:
+    id: strawberry.ID
+    quantity: int
+    unit_price: Money = strawberry.field(description="Current list price of one unit.")
+    total: Money = strawberry.field(description="unitPrice x quantity, before the cart's discount.")
+    variant_id: strawberry.Private[int]
+
+    @classmethod
+    def from_view(cls, line: LineView, currency: str) -> "CartLine":
+        return cls(id=strawberry.ID(encode_id("CartLine", line.id)), quantity=line.quantity,
+                   unit_price=Money(amount=line.unit_price, currency=currency),
+                   total=Money(amount=line.total, currency=currency), variant_id=line.variant_id)
+
+    @strawberry.field(description="The variant in this line.")
+    async def variant(self, info: Info) -> ProductVariant:
+        row = await info.context.catalog.variant.load(self.variant_id)
+        return ProductVariant.from_row(row, info.context.settings.currency)
+
+
+@strawberry.type(description="A shopper's cart, priced now.")
+class Cart(Node):
+    status: CartStatus  # type: ignore[valid-type]
+    email: str | None
+    lines: list[CartLine]
+    subtotal: Money
+    discount: Money = strawberry.field(description="Campaign discount on items, or on shipping.")
+    shipping: Money
+    total: Money
+    shipping_address: Address | None
+    problems: list[UserError] = strawberry.field(
+        description="What would stop checkout now: lines out of stock, a promo that no longer applies, missing data.")
+    promo_code_applied: bool = strawberry.field(description="Whether a promo code is applied to this cart.")
+    updated_at: datetime
+    created_at: datetime
+    view: strawberry.Private[CartView]
+
+    @classmethod
+    def from_view(cls, view: CartView, currency: str) -> "Cart":
+        cart, q = view.cart, view.quote
+        return cls(
+            id=strawberry.ID(encode_id("Cart", cart.id)), status=view.status, email=cart.email,
+            lines=[CartLine.from_view(li, currency) for li in view.lines],
+            subtotal=Money(amount=q.subtotal, currency=currency), discount=Money(amount=q.discount, currency=currency),
+            shipping=Money(amount=q.shipping, currency=currency), total=Money(amount=q.total, currency=currency),
+            shipping_address=Address.from_dict(cart.shipping_address),
+            problems=[UserError.of(p) for p in view.problems], promo_code_applied=cart.promo_campaign_id is not None,
+            updated_at=cart.updated_at, created_at=cart.created_at, view=view)
+
+    @strawberry.field(description="The channel the cart sells on.")
+    async def channel(self, info: Info) -> Channel:
+        return Channel.from_row(await info.context.catalog.channel.load(self.view.cart.channel_id))
+
+    @strawberry.field(description="The campaign discounting the cart, if any.")
+    async def campaign(self, info: Info) -> Campaign | None:
+        campaign_id = self.view.quote.campaign_id
+        row = await info.context.catalog.campaign.load(campaign_id) if campaign_id else None
+        return Campaign.from_row(row, info.context.settings.currency) if row else None
+
+    @strawberry.field(description="The chosen delivery method.")
+    async def delivery_method(self, info: Info) -> DeliveryMethod | None:
+        method_id = self.view.cart.delivery_method_id
+        row = await info.context.catalog.delivery_method.load(method_id) if method_id else None
+        return DeliveryMethod.from_row(row, info.context.settings.currency) if row else None
+
+    @strawberry.field(description="Delivery methods offered on the cart's channel, cheapest first.")
+    async def available_delivery_methods(self, info: Info) -> list[DeliveryMethod]:
+        rows = await info.context.catalog.delivery_method.load_many(self.view.offered_delivery_method_ids)
+        return [DeliveryMethod.from_row(r, info.context.settings.currency) for r in rows if r is not None]
+
+
+@strawberry.input(description="A variant and a number of units (1 to 999).")
+class CartLineInput:
+    variant_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input(description="Where the shopper came from, for attribution.")
+class UtmInput:
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+
+
+@strawberry.input(description="Start a cart on a channel.")
+class CartCreateInput:
+    channel: str = strawberry.field(description="Channel slug, e.g. \"web\".")
+    lines: list[CartLineInput] | None = None
+    email: str | None = None
+    promo_code: str | None = None
+    utm: UtmInput | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Add units to a cart; a variant already in it gets more units.")
+class CartLinesAddInput:
+    cart_id: strawberry.ID
+    lines: list[CartLineInput]
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="A cart line and its new quantity (0 removes it).")
+class CartLineUpdateInput:
+    line_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input(description="Change quantities of cart lines.")
+class CartLinesUpdateInput:
+    cart_id: strawberry.ID
+    lines: list[CartLineUpdateInput]
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Remove lines from a cart.")
+class CartLinesRemoveInput:
+    cart_id: strawberry.ID
+    line_ids: list[strawberry.ID]
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Apply a promo code to a cart; an empty code removes the applied one.")
+class CartPromoCodeInput:
+    cart_id: strawberry.ID
+    code: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Set the e-mail, shipping address and delivery method of a cart.")
+class CartDeliveryInput:
+    cart_id: strawberry.ID
+    email: str | None = None
+    shipping_address: AddressInput | None = None
+    delivery_method_id: strawberry.ID | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.type(description="Result of a cart mutation.")
+class CartPayload:
+    cart: Cart | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="How the shopper pays.")
+class PaymentInput:
+    gateway: str = strawberry.field(
+        description="Name of a configured payment gateway; the built-in test gateway is \"test\".")
+    token: str = strawberry.field(
+        description="Gateway token for the shopper's payment method. The test gateway declines \"tok_decline\".")
+
+
+@strawberry.input(description="Turn a cart into an order.")
+class CheckoutCompleteInput:
+    cart_id: strawberry.ID
+    payment: PaymentInput
+    idempotency_key: str

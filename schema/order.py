@@ -1,0 +1,128 @@
+"""Order types: the order snapshot, its lines, connections and filters."""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from app.context import Context
+from app.domain.states import OrderStatus as DomainOrderStatus, PaymentStatus as DomainPaymentStatus
+from app.ids import encode_id
+from app.policy.orders import available_transitions
+from schema.campaign import Campaign
+from schema.cart import Address
+from schema.catalog import ProductVariant
+from schema.common import Money, Node, PageInfo, UserError
+from schema.store import Channel
+
+Info = strawberry.Info[Context, None]
+
+OrderStatus = strawberry.enum(DomainOrderStatus, name="OrderStatus", description="Where an order stands.")
+PaymentStatus = strawberry.enum(DomainPaymentStatus, name="PaymentStatus", description="Where its payment stands.")
+
+
+@strawberry.type(description="A line of an order: a snapshot of what was bought, at what price.")
+class OrderLine:
+    id: strawberry.ID
+    product_name: str
+    sku: str
+    quantity: int
+    unit_price: Money
+    total: Money
+    quantity_fulfilled: int = strawberry.field(description="Units in fulfillments that are not cancelled.")
+    quantity_returned: int = strawberry.field(description="Units in returns that reached RECEIVED.")
+    pk: strawberry.Private[int]
+    variant_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Any, currency: str, fulfilled: int = 0, returned: int = 0) -> "OrderLine":
+        return cls(id=strawberry.ID(encode_id("OrderLine", row.id)), product_name=row.product_name, sku=row.sku,
+                   quantity=row.quantity, unit_price=Money(amount=row.unit_price, currency=currency),
+                   total=Money(amount=row.total, currency=currency), quantity_fulfilled=fulfilled,
+                   quantity_returned=returned, pk=row.id, variant_id=row.variant_id)
+
+    @strawberry.field(description="The variant bought, if it still exists.")
+    async def variant(self, info: Info) -> ProductVariant | None:
+        row = await info.context.catalog.variant.load(self.variant_id) if self.variant_id else None
+        return ProductVariant.from_row(row, info.context.settings.currency) if row else None
+
+
+@strawberry.type(description="An order: the converted cart, with its lines, payment and fulfillment.")
+class EcommerceOrder(Node):
+    number: str
+    status: OrderStatus  # type: ignore[valid-type]
+    payment_status: PaymentStatus  # type: ignore[valid-type]
+    email: str
+    subtotal: Money
+    discount: Money
+    shipping: Money
+    total: Money
+    shipping_address: Address
+    delivery_method_name: str = strawberry.field(description="The delivery method chosen at checkout.")
+    created_at: datetime
+    pk: strawberry.Private[int]
+    row: strawberry.Private[Any]
+
+    @classmethod
+    def from_row(cls, row: Any, currency: str) -> "EcommerceOrder":
+        m = lambda amount: Money(amount=amount, currency=row.currency or currency)  # noqa: E731
+        return cls(id=strawberry.ID(encode_id("EcommerceOrder", row.id)), number=row.number,
+                   status=DomainOrderStatus(row.status), payment_status=DomainPaymentStatus(row.payment_status),
+                   email=row.email, subtotal=m(row.subtotal), discount=m(row.discount), shipping=m(row.shipping),
+                   total=m(row.total), shipping_address=Address.from_dict(row.shipping_address),  # type: ignore[arg-type]
+                   delivery_method_name=row.delivery_method_name, created_at=row.created_at, pk=row.id, row=row)
+
+    @strawberry.field(description="Statuses this order may move to next, for the viewer.")
+    def available_transitions(self, info: Info) -> list[OrderStatus]:  # type: ignore[valid-type]
+        viewer = info.context.viewer
+        if viewer is None:
+            return []
+        return available_transitions(DomainOrderStatus(self.row.status), roles=viewer.roles,
+                                     is_owner=viewer.customer_id is not None
+                                     and viewer.customer_id == self.row.customer_id)
+
+    @strawberry.field(description="The channel the order was placed on.")
+    async def channel(self, info: Info) -> Channel:
+        return Channel.from_row(await info.context.catalog.channel.load(self.row.channel_id))
+
+    @strawberry.field(description="The campaign the order is attributed to, if any.")
+    async def campaign(self, info: Info) -> Campaign | None:
+        row = await info.context.catalog.campaign.load(self.row.campaign_id) if self.row.campaign_id else None
+        return Campaign.from_row(row, info.context.settings.currency) if row else None
+
+    @strawberry.field(description="What was bought.")
+    async def lines(self, info: Info) -> list[OrderLine]:
+        rows = await info.context.orders.order_lines.load(self.pk)
+        return [OrderLine.from_row(r, info.context.settings.currency) for r in rows]
+
+
+@strawberry.type(description="An order in a connection.")
+class EcommerceOrderEdge:
+    cursor: str
+    node: EcommerceOrder
+
+
+@strawberry.type(description="A page of orders, newest first.")
+class EcommerceOrderConnection:
+    edges: list[EcommerceOrderEdge]
+    page_info: PageInfo
+    count: strawberry.Private[Any]
+
+    @strawberry.field(description="Number of orders matching, over all pages.")
+    def total_count(self) -> int:
+        return self.count()  # type: ignore[no-any-return]
+
+
+@strawberry.input(description="Narrow an order list; all given conditions must hold.")
+class OrderFilter:
+    status: list[OrderStatus] | None = None  # type: ignore[valid-type]
+    channel: str | None = strawberry.field(default=None, description="Channel slug.")
+    campaign_id: strawberry.ID | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+@strawberry.type(description="Result of checkoutComplete.")
+class CheckoutCompletePayload:
+    order: EcommerceOrder | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
