@@ -1,0 +1,76 @@
+"""A real `commerce serve` process on loopback, for tests that need real concurrent requests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    def __init__(self, base_url: str, http: httpx.AsyncClient) -> None:
+        self.base_url = base_url
+        self.http = http
+
+    async def gql(self, query: str, variables: Mapping[str, Any] | None = None, *,
+                  token: str | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post("/graphql", json={"query": query, "variables": dict(variables or {})},
+                                        headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert not body.get("errors"), body["errors"]
+        return body["data"]  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def live_server(database_url: str, secret_key: str, *, extra_env: Mapping[str, str] | None = None,
+                      startup_timeout: float = 30.0) -> AsyncIterator[LiveServer]:
+    port = free_port()
+    env = {**os.environ, "COMMERCE_DATABASE_URL": database_url, "COMMERCE_SECRET_KEY": secret_key,
+           **(extra_env or {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60,
+                                     limits=httpx.Limits(max_connections=100)) as http:
+            deadline = time.monotonic() + startup_timeout
+            while True:
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    stderr = process.stderr.read().decode() if process.stderr else ""
+                    raise RuntimeError(f"commerce serve did not start: {stderr[-2000:]}")
+                await _pause()
+            yield LiveServer(base_url, http)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+
+
+async def _pause() -> None:
+    import asyncio
+
+    await asyncio.sleep(0.1)  # polling the server's start-up, not synchronising the test
