@@ -107,6 +107,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "shared machine hits both alike")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per endpoint and size")
     parser.add_argument("--sizes", default="20,100", help="comma-separated page sizes (1-100)")
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=(os.cpu_count() or 1) > 1,
+                        help="run the servers on the first CPU and the load generator on the others "
+                             "(default with 2+ CPUs)")
     parser.add_argument("--database-url", help="a PostgreSQL URL (postgresql+asyncpg://...) whose database "
                                                "this script creates and drops; default: temporary SQLite")
     args = parser.parse_args(argv)
@@ -115,6 +118,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--sizes must be page sizes between 1 and 100")
     if min(args.concurrency, args.max_requests, args.rounds) < 1 or args.duration <= 0:
         parser.error("--concurrency, --duration, --max-requests and --rounds must be positive")
+    if args.pin and len(os.sched_getaffinity(0)) < 2:
+        parser.error("--pin needs two CPUs or more")
     if args.database_url and not args.database_url.startswith("postgresql"):
         parser.error("--database-url must be a PostgreSQL URL; SQLite runs in a temporary directory")
     return args
@@ -416,6 +421,10 @@ def main(argv: list[str] | None = None) -> int:
         prepare(env, args.products, workdir)
 
         graphql_port, plain_port = free_port(), free_port()
+        cpus = os.sched_getaffinity(0)
+        if args.pin:
+            # Children inherit the affinity they are started with.
+            os.sched_setaffinity(0, {min(cpus)})
         processes = {
             "graphql": stack.enter_context(server("graphql", [
                 commerce_command(), "serve", "--host", HOST, "--port", str(graphql_port), "--workers", "1",
@@ -425,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
                 "--port", str(plain_port), "--workers", "1", "--log-level", "warning", "--no-access-log"],
                 env, workdir)),
         }
+        if args.pin:
+            os.sched_setaffinity(0, cpus - {min(cpus)})
         graphql = Endpoint("graphql", f"http://{HOST}:{graphql_port}/graphql", processes["graphql"].pid)
         plain = Endpoint("plain", f"http://{HOST}:{plain_port}/products", processes["plain"].pid)
         outcome = asyncio.run(benchmark(args, graphql, plain, processes, workdir))
