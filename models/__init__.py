@@ -7,11 +7,14 @@ from models.cart import Cart, CartLine
 from models.campaign import Campaign, campaign_channels, campaign_products
 from models.catalog import Category, Product, ProductVariant
 from models.channel import Channel, DeliveryMethod, Warehouse, delivery_method_channels
+from models.fulfillment import Fulfillment, FulfillmentLine
 from models.idempotency import IdempotencyKey
 from models.inventory import Stock
 from models.order import Allocation, EcommerceOrder, OrderLine, Payment
+from models.returns import ApprovalRequest, ReturnLine, ReturnRequest
 
 __all__ = [
+    "ApprovalRequest", "Fulfillment", "FulfillmentLine", "ReturnLine", "ReturnRequest",
     "Allocation", "Cart", "CartLine", "EcommerceOrder", "IdempotencyKey", "OrderLine", "Payment",
     "AuditEvent", "Base", "Campaign", "Category", "Channel", "Customer", "DeliveryMethod",
     "OutboxEvent", "Product", "ProductVariant", "Stock", "User", "Warehouse", "campaign_channels",
