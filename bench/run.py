@@ -92,6 +92,7 @@ class Measurement:
     # PostgreSQL, otherwise foreign load that makes the figures less trustworthy.
     other_cpu_share: float
     rps_per_round: list[float]
+    other_cpu_per_round: list[float]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -329,7 +330,8 @@ def summarize(endpoint: str, size: int, samples: list[Sample]) -> Measurement:
         server_cpu_ms_per_request=round(cpu * 1000 / done, 3) if done else float("nan"),
         server_cpu_share=round(cpu / seconds, 3), client_cpu_share=round(client_cpu / seconds, 3),
         other_cpu_share=round(other_cpu / seconds, 3),
-        rps_per_round=[round(len(sample.latencies) / sample.seconds, 1) for sample in samples])
+        rps_per_round=[round(len(sample.latencies) / sample.seconds, 1) for sample in samples],
+        other_cpu_per_round=[round(sample.other_cpu / sample.seconds, 3) for sample in samples])
 
 
 async def benchmark(args: argparse.Namespace, graphql: Endpoint, plain: Endpoint,
@@ -444,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio_rows = ratios(measurements)
     backend = "postgresql" if args.database_url else "sqlite"
     print(markdown(measurements, ratio_rows))
+    if any(m.other_cpu_share > 0.25 for m in measurements):
+        print("\nwarning: other processes kept a quarter of a core or more busy during the load (PostgreSQL "
+              "itself, or foreign load): see the per-round figures before trusting these", file=sys.stderr)
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = RESULTS_DIR / f"listing-{backend}-{stamp}.json"

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import strawberry
 
-from app.auth import Viewer as AuthViewer, issue_token
+from app.auth import Viewer as AuthViewer
+from app.auth import issue_token
 from app.domain.errors import DomainError
 from app.loaders.accounts import customer_by_id
 from app.services import accounts as account_service

@@ -1,7 +1,7 @@
 """What every resolver shares: decoding ids from input, running a write as one unit of work."""
 
-from collections.abc import Awaitable, Callable
 import inspect
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -52,12 +52,15 @@ async def write(info: Info, payload: Callable[..., P], input: Any, run: Callable
     """
     key = getattr(input, "idempotency_key", None)
     data = {k: v for k, v in strawberry.asdict(input).items() if k != "idempotency_key"}
+    # Guests have no identity to scope keys by; their writes on a cart are scoped by that cart's id.
+    guest_scope = f"guest:{data['cart_id']}" if info.context.viewer is None and data.get("cart_id") else None
     ttl = timedelta(hours=info.context.settings.idempotency_ttl_hours)
     for _attempt in range(3):
         try:
             async with info.context.unit_of_work() as uow:
                 if key is not None:
-                    stored = await uow.claim(operation=info.field_name, key=key, data=data, ttl=ttl)
+                    stored = await uow.claim(operation=info.field_name, key=key, data=data, ttl=ttl,
+                                             scope=guest_scope)
                     if stored is not None:
                         return payload(**await _shown(present, await uow.load(stored)))
                 return payload(**await _shown(present, await run(uow)))

@@ -8,9 +8,18 @@ from app.ids import decode_id
 from app.services import carts as cart_service
 from app.services.checkout import PaymentRequest, complete_checkout
 from resolvers.base import Info, currency, input_key, input_pk, write
-from schema.cart import (Cart, CartCreateInput, CartDeliveryInput, CartLineInput, CartLinesAddInput,
-                         CartLinesRemoveInput, CartLinesUpdateInput, CartPayload, CartPromoCodeInput,
-                         CheckoutCompleteInput)
+from schema.cart import (
+    Cart,
+    CartCreateInput,
+    CartDeliveryInput,
+    CartLineInput,
+    CartLinesAddInput,
+    CartLinesRemoveInput,
+    CartLinesUpdateInput,
+    CartPayload,
+    CartPromoCodeInput,
+    CheckoutCompleteInput,
+)
 from schema.order import CheckoutCompletePayload, EcommerceOrder
 
 

@@ -11,12 +11,27 @@ from app.loaders.catalog import CATEGORY_CURSOR, category_cursor, count_categori
 from app.pagination import page_request
 from app.services import catalog as catalog_service
 from resolvers.base import Info, currency, input_pk, query_pk, write
-from schema.catalog import (Category, CategoryConnection, CategoryEdge, Product, ProductConnection, ProductEdge,
-                            ProductVariant, prefetch_products)
+from schema.catalog import (
+    Category,
+    CategoryConnection,
+    CategoryEdge,
+    Product,
+    ProductConnection,
+    ProductEdge,
+    ProductVariant,
+    prefetch_products,
+)
 from schema.common import PageInfo
 from schema.errors import PublicError
-from schema.inputs import (CategoryCreateInput, ProductCreateInput, ProductFilter, ProductSort,
-                           ProductUpdateInput, SortDirection, StockSetInput)
+from schema.inputs import (
+    CategoryCreateInput,
+    ProductCreateInput,
+    ProductFilter,
+    ProductSort,
+    ProductUpdateInput,
+    SortDirection,
+    StockSetInput,
+)
 from schema.lookahead import selected_paths
 from schema.payloads import CategoryPayload, ProductPayload, StockPayload
 

@@ -9,11 +9,11 @@ import strawberry
 from app.ids import decode_id, encode_id
 from app.loaders.accounts import customer_by_id
 from resolvers.base import Info
+from schema.account import Customer
 from schema.campaign import Campaign
 from schema.catalog import Category, Product, ProductVariant
 from schema.common import Node
 from schema.errors import PublicError
-from schema.account import Customer
 from schema.store import Channel, DeliveryMethod, Warehouse
 
 MAX_NODES = 100

@@ -9,10 +9,18 @@ from app.loaders.orders import ORDER_CURSOR, count_orders, list_orders, order_cu
 from app.pagination import page_request
 from app.policy.orders import may_read_order
 from app.policy.permissions import Permission
-from resolvers.base import Info, currency, query_pk, require_query
+from app.services import orders as order_service
+from resolvers.base import Info, currency, input_pk, query_pk, require_query, write
 from schema.common import PageInfo
 from schema.errors import PublicError
-from schema.order import EcommerceOrder, EcommerceOrderConnection, EcommerceOrderEdge, OrderFilter
+from schema.order import (
+    EcommerceOrder,
+    EcommerceOrderConnection,
+    EcommerceOrderEdge,
+    OrderCancelInput,
+    OrderFilter,
+    OrderPayload,
+)
 
 MAX_STATUSES = 10
 
@@ -59,3 +67,15 @@ class OrderQuery:
                      filter: OrderFilter | None = None) -> EcommerceOrderConnection:
         require_query(info, Permission.LIST_ORDERS)
         return await order_connection(info, first=first, after=after, **await _filter(info, filter))
+
+
+@strawberry.type
+class OrderMutation:
+    @strawberry.mutation(description="Cancel an order: its customer before fulfillment starts; SUPPORT, MANAGER, "
+                                     "ADMIN before shipment, after it with an approved ORDER_CANCEL_AFTER_SHIPMENT.")
+    async def order_cancel(self, info: Info, input: OrderCancelInput) -> OrderPayload:
+        return await write(info, OrderPayload, input, lambda uow: order_service.cancel_order(
+            uow=uow, order_id=input_pk(input.order_id, "EcommerceOrder", "orderId") or 0, reason=input.reason,
+            approval_id=input_pk(input.approval_id, "ApprovalRequest", "approvalId"),
+            gateways=info.context.gateways),
+            lambda order: {"order": EcommerceOrder.from_row(order, currency(info))})

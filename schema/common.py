@@ -6,7 +6,8 @@ from decimal import Decimal
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.errors import DomainError, ErrorCode as DomainErrorCode, Problem
+from app.domain.errors import DomainError, Problem
+from app.domain.errors import ErrorCode as DomainErrorCode
 from app.pagination import Page
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode",

@@ -1,8 +1,8 @@
 """Input objects of the back-office and account mutations (cart and order inputs live with them)."""
 
 from datetime import datetime
-from enum import Enum
 from decimal import Decimal
+from enum import Enum
 
 import strawberry
 

@@ -1,12 +1,13 @@
 """Order types: the order snapshot, its lines, connections and filters."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from app.context import Context
-from app.domain.states import OrderStatus as DomainOrderStatus, PaymentStatus as DomainPaymentStatus
+from app.domain.states import OrderStatus as DomainOrderStatus
+from app.domain.states import PaymentStatus as DomainPaymentStatus
 from app.ids import encode_id
 from app.policy.orders import available_transitions
 from schema.campaign import Campaign
@@ -14,6 +15,10 @@ from schema.cart import Address
 from schema.catalog import ProductVariant
 from schema.common import Money, Node, PageInfo, UserError
 from schema.store import Channel
+
+if TYPE_CHECKING:
+    from schema.fulfillment import Fulfillment
+    from schema.returns import ReturnRequest
 
 Info = strawberry.Info[Context, None]
 
@@ -29,17 +34,22 @@ class OrderLine:
     quantity: int
     unit_price: Money
     total: Money
-    quantity_fulfilled: int = strawberry.field(description="Units in fulfillments that are not cancelled.")
-    quantity_returned: int = strawberry.field(description="Units in returns that reached RECEIVED.")
     pk: strawberry.Private[int]
     variant_id: strawberry.Private[int | None]
 
     @classmethod
-    def from_row(cls, row: Any, currency: str, fulfilled: int = 0, returned: int = 0) -> "OrderLine":
+    def from_row(cls, row: Any, currency: str) -> "OrderLine":
         return cls(id=strawberry.ID(encode_id("OrderLine", row.id)), product_name=row.product_name, sku=row.sku,
                    quantity=row.quantity, unit_price=Money(amount=row.unit_price, currency=currency),
-                   total=Money(amount=row.total, currency=currency), quantity_fulfilled=fulfilled,
-                   quantity_returned=returned, pk=row.id, variant_id=row.variant_id)
+                   total=Money(amount=row.total, currency=currency), pk=row.id, variant_id=row.variant_id)
+
+    @strawberry.field(description="Units in fulfillments that are not cancelled.")
+    async def quantity_fulfilled(self, info: Info) -> int:
+        return int(await info.context.orders.quantity_fulfilled.load(self.pk))
+
+    @strawberry.field(description="Units in returns that reached RECEIVED.")
+    async def quantity_returned(self, info: Info) -> int:
+        return int(await info.context.orders.quantity_returned.load(self.pk))
 
     @strawberry.field(description="The variant bought, if it still exists.")
     async def variant(self, info: Info) -> ProductVariant | None:
@@ -95,6 +105,19 @@ class EcommerceOrder(Node):
         rows = await info.context.orders.order_lines.load(self.pk)
         return [OrderLine.from_row(r, info.context.settings.currency) for r in rows]
 
+    @strawberry.field(description="Shipments of this order, oldest first.")
+    async def fulfillments(self, info: Info) -> list[Annotated["Fulfillment", strawberry.lazy("schema.fulfillment")]]:
+        from schema.fulfillment import Fulfillment
+
+        return [Fulfillment.from_row(r) for r in await info.context.orders.fulfillments.load(self.pk)]
+
+    @strawberry.field(description="Return requests of this order, oldest first.")
+    async def return_requests(self, info: Info) -> list[Annotated["ReturnRequest", strawberry.lazy("schema.returns")]]:
+        from schema.returns import ReturnRequest
+
+        return [ReturnRequest.from_row(r, info.context.settings.currency)
+                for r in await info.context.orders.return_requests.load(self.pk)]
+
 
 @strawberry.type(description="An order in a connection.")
 class EcommerceOrderEdge:
@@ -124,5 +147,20 @@ class OrderFilter:
 
 @strawberry.type(description="Result of checkoutComplete.")
 class CheckoutCompletePayload:
+    order: EcommerceOrder | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Cancel an order.")
+class OrderCancelInput:
+    order_id: strawberry.ID
+    reason: str
+    approval_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An approved ApprovalRequest that allows what policy alone would refuse.")
+    idempotency_key: str
+
+
+@strawberry.type(description="Result of an order mutation.")
+class OrderPayload:
     order: EcommerceOrder | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

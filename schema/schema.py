@@ -3,8 +3,16 @@
 from typing import Any
 
 import strawberry
-from strawberry.extensions import (AddValidationRules, DisableIntrospection, MaskErrors, MaxAliasesLimiter,
-                                   MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache)
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.account import AccountMutation, AccountQuery
@@ -12,8 +20,10 @@ from resolvers.audit import AuditQuery
 from resolvers.campaign import CampaignMutation, CampaignQuery
 from resolvers.cart import CartMutation, CartQuery
 from resolvers.catalog import CatalogMutation, CatalogQuery
+from resolvers.fulfillment import FulfillmentMutation
 from resolvers.node import NodeQuery
-from resolvers.order import OrderQuery
+from resolvers.order import OrderMutation, OrderQuery
+from resolvers.returns import ReturnMutation, ReturnQuery
 from resolvers.store import StoreMutation, StoreQuery
 from schema.account import Customer
 from schema.errors import should_mask
@@ -26,12 +36,14 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(NodeQuery, StoreQuery, CatalogQuery, CampaignQuery, AccountQuery, CartQuery, OrderQuery, AuditQuery):
+class Query(NodeQuery, StoreQuery, CatalogQuery, CampaignQuery, AccountQuery, CartQuery, OrderQuery, ReturnQuery,
+            AuditQuery):
     pass
 
 
 @strawberry.type(description="Everything a client can change; each takes one input and returns userErrors.")
-class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation, CartMutation):
+class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation, CartMutation, OrderMutation,
+               FulfillmentMutation, ReturnMutation):
     pass
 
 

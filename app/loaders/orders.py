@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import Row, func, select
 
 from app.db import Database
-from app.loaders.base import many_per_key, one_per_key
+from app.loaders.base import many_per_key, one_per_key, value_per_key
 from app.pagination import Page, PageRequest, cut_page, encode_cursor, seek
 from app.services.cart_view import CART_COLUMNS, CartView, view_carts
 from aiodataloader import DataLoader
-from models import AuditEvent, Cart, EcommerceOrder, OrderLine, Payment
+from models import (ApprovalRequest, AuditEvent, Cart, EcommerceOrder, Fulfillment, FulfillmentLine, OrderLine,
+                    Payment, ReturnLine, ReturnRequest)
 
 ORDER_COLUMNS = tuple(EcommerceOrder.__table__.c)
 ORDER_CURSOR = "order:id-desc"
@@ -32,6 +33,34 @@ class OrderLoaders:
         self.payments = many_per_key(
             db, lambda ids: select(*Payment.__table__.c).where(Payment.order_id.in_(ids)).order_by(Payment.id),
             key="order_id")
+
+        self.fulfillments = many_per_key(
+            db, lambda ids: select(*Fulfillment.__table__.c).where(Fulfillment.order_id.in_(ids))
+            .order_by(Fulfillment.id), key="order_id")
+        self.fulfillment = one_per_key(db, lambda ids: select(*Fulfillment.__table__.c).where(Fulfillment.id.in_(ids)))
+        self.fulfillment_lines = many_per_key(
+            db, lambda ids: select(*FulfillmentLine.__table__.c).where(FulfillmentLine.fulfillment_id.in_(ids))
+            .order_by(FulfillmentLine.id), key="fulfillment_id")
+        self.return_requests = many_per_key(
+            db, lambda ids: select(*ReturnRequest.__table__.c).where(ReturnRequest.order_id.in_(ids))
+            .order_by(ReturnRequest.id), key="order_id")
+        self.return_request = one_per_key(
+            db, lambda ids: select(*ReturnRequest.__table__.c).where(ReturnRequest.id.in_(ids)))
+        self.return_lines = many_per_key(
+            db, lambda ids: select(*ReturnLine.__table__.c).where(ReturnLine.return_request_id.in_(ids))
+            .order_by(ReturnLine.id), key="return_request_id")
+        self.approval = one_per_key(
+            db, lambda ids: select(*ApprovalRequest.__table__.c).where(ApprovalRequest.id.in_(ids)))
+        self.quantity_fulfilled = value_per_key(
+            db, lambda ids: select(FulfillmentLine.order_line_id, func.sum(FulfillmentLine.quantity))
+            .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
+            .where(FulfillmentLine.order_line_id.in_(ids), Fulfillment.status != "CANCELLED")
+            .group_by(FulfillmentLine.order_line_id), default=0)
+        self.quantity_returned = value_per_key(
+            db, lambda ids: select(ReturnLine.order_line_id, func.sum(ReturnLine.quantity))
+            .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_request_id)
+            .where(ReturnLine.order_line_id.in_(ids), ReturnRequest.received_at.isnot(None))
+            .group_by(ReturnLine.order_line_id), default=0)
 
     async def _cart_views(self, ids: Sequence[str]) -> list[CartView | None]:
         async with self.db.read() as conn:
@@ -93,3 +122,37 @@ async def list_audit_events(db: Database, *, page: PageRequest, subject: tuple[s
 async def count_audit_events(db: Database, *, subject: tuple[str, str] | None) -> int:
     async with db.read() as conn:
         return int(await conn.scalar(_audit_filter(select(func.count()).select_from(AuditEvent), subject)) or 0)
+
+
+RETURN_CURSOR = "return:id-desc"
+
+
+def return_cursor(row: Row[Any]) -> str:
+    return encode_cursor(RETURN_CURSOR, [row.id])
+
+
+def _returns(stmt: Any, status: str | None) -> Any:
+    return stmt.where(ReturnRequest.status == status) if status else stmt
+
+
+async def list_returns(db: Database, *, page: PageRequest, status: str | None) -> Page[Row[Any]]:
+    stmt = seek(_returns(select(*ReturnRequest.__table__.c), status), [ReturnRequest.id], descending=True, page=page)
+    async with db.read() as conn:
+        return cut_page((await conn.execute(stmt)).all(), page)
+
+
+async def count_returns(db: Database, *, status: str | None) -> int:
+    async with db.read() as conn:
+        return int(await conn.scalar(_returns(select(func.count()).select_from(ReturnRequest), status)) or 0)
+
+
+MAX_APPROVALS = 500
+
+
+async def list_approvals(db: Database, *, status: str | None) -> list[Row[Any]]:
+    """Newest first, at most MAX_APPROVALS (the contract's list has no pagination)."""
+    stmt = select(*ApprovalRequest.__table__.c).order_by(ApprovalRequest.id.desc()).limit(MAX_APPROVALS)
+    if status:
+        stmt = stmt.where(ApprovalRequest.status == status)
+    async with db.read() as conn:
+        return list((await conn.execute(stmt)).all())

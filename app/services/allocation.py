@@ -28,12 +28,15 @@ async def _take(session: AsyncSession, stock_id: int, quantity: int) -> bool:
     return result.rowcount == 1
 
 
-async def allocate(session: AsyncSession, *, variant_id: int, quantity: int) -> list[Taken] | None:
+async def allocate(session: AsyncSession, *, variant_id: int, quantity: int,
+                   stock_ids: list[int] | None = None) -> list[Taken] | None:
     """Hold `quantity` units of a variant across warehouses (in stock-row order), or None when there
     are not enough; the caller's transaction then rolls back whatever was taken."""
-    rows = (await session.execute(
-        select(Stock.id, Stock.warehouse_id, (Stock.on_hand - Stock.allocated).label("free"))
-        .where(Stock.variant_id == variant_id).order_by(Stock.id))).all()
+    stmt = (select(Stock.id, Stock.warehouse_id, (Stock.on_hand - Stock.allocated).label("free"))
+            .where(Stock.variant_id == variant_id).order_by(Stock.id))
+    if stock_ids is not None:
+        stmt = stmt.where(Stock.id.in_(stock_ids))
+    rows = (await session.execute(stmt)).all()
     taken: list[Taken] = []
     needed = quantity
     for row in rows:

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import DomainError, ErrorCode
+from app.policy.decisions import Decision
 from app.policy.permissions import Permission, has_permission
 from app.services.unit_of_work import Actor
 
@@ -25,3 +26,10 @@ async def unique_guard(message: str, *field: str) -> AsyncIterator[None]:
         yield
     except IntegrityError as exc:
         raise DomainError.of(ErrorCode.INVALID, message, "input", *field) from exc
+
+
+def enforce(decision: Decision, *field: str) -> None:
+    """Raise a policy refusal as a DomainError (the input field path is optional)."""
+    if not decision.allowed:
+        raise DomainError.of(decision.code or ErrorCode.PERMISSION_DENIED, decision.message,
+                             *(("input", *field) if field else ()))

@@ -90,10 +90,11 @@ class UnitOfWork:
             payload=canonical_json(payload), created_at=self.now,
         ))
 
-    async def claim(self, *, operation: str, key: str, data: Any, ttl: timedelta) -> StoredResult | None:
+    async def claim(self, *, operation: str, key: str, data: Any, ttl: timedelta,
+                    scope: str | None = None) -> StoredResult | None:
         """Claim an idempotency key for this unit of work; a stored result means: replay it."""
         row, stored = await idempotency.claim(
-            self.session, scope=self.actor.idempotency_scope, operation=operation,
+            self.session, scope=scope or self.actor.idempotency_scope, operation=operation,
             key=idempotency.check_key(key), print_=idempotency.fingerprint(operation, data), now=self.now,
             ttl=ttl)
         self._claim = row

@@ -129,3 +129,26 @@ async def build_shop(client: GraphQLClient) -> Shop:
         for sku, vid in (await conn.execute(select(ProductVariant.sku, ProductVariant.id))).all():
             variants[sku] = vid
     return Shop(client, warehouse, "web", variants, products, standard, express)
+
+FULFILLMENT_FIELDS = "id status carrier trackingNumber warehouse { code } lines { quantity orderLine { sku } }"
+FULFILLMENT_CREATE = ("mutation($input: FulfillmentCreateInput!) { fulfillmentCreate(input: $input) "
+                      f"{{ fulfillment {{ {FULFILLMENT_FIELDS} }} userErrors {{ code message field }} }} }}")
+FULFILLMENT_UPDATE = ("mutation($input: FulfillmentUpdateInput!) { fulfillmentUpdate(input: $input) "
+                      f"{{ fulfillment {{ {FULFILLMENT_FIELDS} }} userErrors {{ code message field }} }} }}")
+ORDER_CANCEL = ("mutation($input: OrderCancelInput!) { orderCancel(input: $input) "
+                "{ order { id status paymentStatus } userErrors { code message field } } }")
+RETURN_FIELDS = "id status reason refundAmount { amount } lines { quantity orderLine { sku } } approval { id }"
+RETURN_CREATE = ("mutation($input: ReturnRequestCreateInput!) { returnRequestCreate(input: $input) "
+                 f"{{ returnRequest {{ {RETURN_FIELDS} }} userErrors {{ code message field }} }} }}")
+
+
+def return_decision(name: str) -> str:
+    return (f"mutation($input: ReturnRequestDecisionInput!) {{ {name}(input: $input) "
+            f"{{ returnRequest {{ {RETURN_FIELDS} }} userErrors {{ code message field }} }} }}")
+
+
+APPROVAL_FIELDS = "id action subjectId status reason requestedBy decidedBy evidence consumedAt"
+APPROVAL_CREATE = ("mutation($input: ApprovalRequestCreateInput!) { approvalRequestCreate(input: $input) "
+                   f"{{ approvalRequest {{ {APPROVAL_FIELDS} }} userErrors {{ code message field }} }} }}")
+APPROVAL_DECIDE = ("mutation($input: ApprovalRequestDecideInput!) { approvalRequestDecide(input: $input) "
+                   f"{{ approvalRequest {{ {APPROVAL_FIELDS} }} userErrors {{ code message field }} }} }}")

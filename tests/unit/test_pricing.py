@@ -22,10 +22,10 @@ ABANDON_AFTER = timedelta(days=1)
 
 def offer(campaign_id: int = 1, *, products: Sequence[int] = (), **overrides: object) -> CampaignOffer:
     """An ACTIVE, automatic, unconditional 10% campaign unless told otherwise."""
-    base: dict = dict(id=campaign_id, code=None, status=CampaignStatus.ACTIVE,
-                      discount_type=DiscountType.PERCENTAGE, discount_value=Decimal("10"), starts_at=None,
-                      ends_at=None, min_subtotal=None, usage_limit=None, times_used=0, channel_ids=frozenset(),
-                      product_scoped=bool(products))
+    base: dict[str, object] = {
+        "id": campaign_id, "code": None, "status": CampaignStatus.ACTIVE, "discount_type": DiscountType.PERCENTAGE,
+        "discount_value": Decimal(10), "starts_at": None, "ends_at": None, "min_subtotal": None,
+        "usage_limit": None, "times_used": 0, "channel_ids": frozenset(), "product_scoped": bool(products)}
     return CampaignOffer(CampaignTerms(**(base | overrides)), frozenset(products))
 
 
@@ -38,7 +38,7 @@ def fixed(value: str, campaign_id: int = 1, **overrides: object) -> CampaignOffe
 
 
 def free_shipping(campaign_id: int = 1, **overrides: object) -> CampaignOffer:
-    return offer(campaign_id, discount_type=DiscountType.FREE_SHIPPING, discount_value=Decimal("0"), **overrides)
+    return offer(campaign_id, discount_type=DiscountType.FREE_SHIPPING, discount_value=Decimal(0), **overrides)
 
 
 def line(product_id: int, price: str, quantity: int = 1, line_id: int | None = None) -> PricedLine:
@@ -66,7 +66,7 @@ def summary(q: Quote) -> tuple[str, str, str, str]:
 
 def applies(o: CampaignOffer, lines: Sequence[PricedLine] = CART, *, channel_id: int | None = WEB,
             now: datetime = NOW) -> bool:
-    subtotal = sum((li.total for li in lines), Decimal("0"))
+    subtotal = sum((li.total for li in lines), Decimal(0))
     return why_not_applicable(o, lines, subtotal, channel_id, now) is None
 
 
@@ -128,7 +128,7 @@ def test_an_applied_code_that_does_not_apply_says_why_and_the_best_automatic_cam
 
 
 def test_an_automatic_campaign_that_does_not_apply_is_skipped() -> None:
-    q = priced(automatic=[percent("50", 1, min_subtotal=Decimal("1000")), percent("10", 2)])
+    q = priced(automatic=[percent("50", 1, min_subtotal=Decimal(1000)), percent("10", 2)])
     assert q.campaign_id == 2
 
 
@@ -204,7 +204,7 @@ def test_a_campaign_stops_applying_once_its_usage_limit_is_reached(times_used: i
     (offer(status=CampaignStatus.DRAFT), "This promotion is not running now."),
     (offer(channel_ids=frozenset({MOBILE})), "This promotion is not offered on this channel."),
     (offer(usage_limit=1, times_used=1), "This promotion has been fully used."),
-    (offer(min_subtotal=Decimal("500")), "This promotion needs a subtotal of at least 500."),
+    (offer(min_subtotal=Decimal(500)), "This promotion needs a subtotal of at least 500."),
     (offer(products=[99]), "This promotion does not cover any item in the cart."),
 ])
 def test_why_not_applicable_says_why_in_a_sentence(campaign: CampaignOffer, reason: str) -> None:
@@ -291,8 +291,9 @@ def test_abandon_window_is_configurable() -> None:
 
 def facts(**overrides: object) -> CheckoutFacts:
     """A cart ready for checkout unless told otherwise."""
-    base: dict = dict(status=CartStatus.ACTIVE, lines=[LineStock("Tee / M", 2, 10)], email="ann@example.com",
-                      has_address=True, delivery_method_id=1, delivery_method_offered=True, promo_problem=None)
+    base: dict[str, object] = {
+        "status": CartStatus.ACTIVE, "lines": [LineStock("Tee / M", 2, 10)], "email": "ann@example.com",
+        "has_address": True, "delivery_method_id": 1, "delivery_method_offered": True, "promo_problem": None}
     return CheckoutFacts(**(base | overrides))
 
 

@@ -1,0 +1,50 @@
+"""Return eligibility (DESIGN.md "Returns"). Pure."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from app.domain.errors import ErrorCode, Problem
+from app.domain.states import OrderStatus
+from app.policy.decisions import ApprovalAction, Decision
+from app.policy.permissions import Permission, has_permission
+
+
+def may_request_return(roles: Iterable[str], *, is_owner: bool) -> Decision:
+    if is_owner or has_permission(roles, Permission.CREATE_RETURN_FOR_ANY):
+        return Decision.allow()
+    return Decision.refuse(ErrorCode.PERMISSION_DENIED, "Only the order's customer or support may request a return.")
+
+
+def line_problems(requested: Sequence[tuple[int, int]], *, delivered: Mapping[int, int],
+                  returned: Mapping[int, int]) -> list[Problem]:
+    """Each requested (order line, quantity) must be delivered and not returned already."""
+    problems = []
+    wanted: dict[int, int] = {}
+    for line_id, quantity in requested:
+        wanted[line_id] = wanted.get(line_id, 0) + quantity
+    for i, (line_id, _) in enumerate(requested):
+        left = delivered.get(line_id, 0) - returned.get(line_id, 0)
+        if left <= 0:
+            problems.append(Problem(ErrorCode.RETURN_NOT_ELIGIBLE, "Nothing of this line can be returned "
+                                    "(not delivered, or returned already).", ("input", "lines", str(i))))
+        elif wanted[line_id] > left:
+            problems.append(Problem(ErrorCode.RETURN_NOT_ELIGIBLE, f"At most {left} of this line can be returned.",
+                                    ("input", "lines", str(i), "quantity")))
+    return problems
+
+
+def window_decision(status: OrderStatus, delivered_at: datetime | None, now: datetime, window_days: int) -> Decision:
+    if status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED) or delivered_at is None:
+        return Decision.refuse(ErrorCode.RETURN_NOT_ELIGIBLE, "Only delivered orders can be returned.")
+    if now > delivered_at + timedelta(days=window_days):
+        return Decision(False, ErrorCode.RETURN_WINDOW_EXPIRED,
+                        f"The {window_days}-day return window has closed; a manager's approval is needed.",
+                        ApprovalAction.RETURN_OUTSIDE_WINDOW)
+    return Decision.allow()
+
+
+def refund_decision(amount: object, limit: object) -> Decision:
+    if amount > limit:  # type: ignore[operator]
+        return Decision.with_approval(ApprovalAction.REFUND_ABOVE_LIMIT,
+                                      f"Refunds above {limit} need a manager's approval.")
+    return Decision.allow()

@@ -1,0 +1,122 @@
+"""Returns (customers and support) and four-eyes approvals (staff request, managers decide)."""
+
+from typing import Any
+
+import strawberry
+
+from app.domain.errors import DomainError, ErrorCode
+from app.ids import decode_id
+from app.loaders.orders import RETURN_CURSOR, count_returns, list_approvals, list_returns, return_cursor
+from app.pagination import page_request
+from app.policy.decisions import ApprovalAction as DomainApprovalAction
+from app.policy.permissions import Permission
+from app.services import approvals as approval_service
+from app.services import returns as return_service
+from resolvers.base import Info, currency, input_pk, require_query, write
+from schema.common import PageInfo
+from schema.returns import (
+    ApprovalDecision,
+    ApprovalRequest,
+    ApprovalRequestCreateInput,
+    ApprovalRequestDecideInput,
+    ApprovalRequestPayload,
+    ApprovalStatus,
+    ReturnRequest,
+    ReturnRequestConnection,
+    ReturnRequestCreateInput,
+    ReturnRequestDecisionInput,
+    ReturnRequestEdge,
+    ReturnRequestPayload,
+    ReturnStatus,
+)
+
+
+def _present_return(info: Info) -> Any:
+    return lambda request: {"return_request": ReturnRequest.from_row(request, currency(info))}
+
+
+def _present_approval(approval: Any) -> dict[str, Any]:
+    return {"approval_request": ApprovalRequest.from_row(approval)}
+
+
+def _return_id(input: ReturnRequestDecisionInput) -> int:
+    return input_pk(input.return_request_id, "ReturnRequest", "returnRequestId") or 0
+
+
+@strawberry.type
+class ReturnQuery:
+    @strawberry.field(description="Staff only: return requests, newest first.")
+    async def return_requests(self, info: Info, first: int | None = None, after: str | None = None,
+                              status: ReturnStatus | None = None) -> ReturnRequestConnection:  # type: ignore[valid-type]
+        require_query(info, Permission.LIST_ORDERS)
+        page = page_request(first=first, after=after, last=None, before=None, kind=RETURN_CURSOR)
+        db, status_ = info.context.db, status.value if status else None
+        result = await list_returns(db, page=page, status=status_)
+        cursors = [return_cursor(r) for r in result.items]
+        return ReturnRequestConnection(
+            edges=[ReturnRequestEdge(cursor=c, node=ReturnRequest.from_row(r, currency(info)))
+                   for c, r in zip(cursors, result.items, strict=True)],
+            page_info=PageInfo.of(result, cursors), count=lambda: count_returns(db, status=status_))
+
+    @strawberry.field(description="Managers only: approval requests, newest first (at most 500).")
+    async def approval_requests(self, info: Info,
+                                status: ApprovalStatus | None = None) -> list[ApprovalRequest]:  # type: ignore[valid-type]
+        require_query(info, Permission.DECIDE_APPROVAL)
+        rows = await list_approvals(info.context.db, status=status.value if status else None)
+        return [ApprovalRequest.from_row(r) for r in rows]
+
+
+@strawberry.type
+class ReturnMutation:
+    @strawberry.mutation(description="Ask to return delivered units (the order's customer; SUPPORT, MANAGER, ADMIN).")
+    async def return_request_create(self, info: Info, input: ReturnRequestCreateInput) -> ReturnRequestPayload:
+        items = [return_service.ReturnItem(
+            input_pk(line.order_line_id, "OrderLine", "lines", str(i), "orderLineId") or 0, line.quantity, line.reason)
+            for i, line in enumerate(input.lines)]
+        return await write(info, ReturnRequestPayload, input, lambda uow: return_service.create_return(
+            uow=uow, order_id=input_pk(input.order_id, "EcommerceOrder", "orderId") or 0, reason=input.reason,
+            items=items, approval_id=input_pk(input.approval_id, "ApprovalRequest", "approvalId"),
+            window_days=info.context.settings.return_window_days), _present_return(info))
+
+    @strawberry.mutation(description="Approve a requested return (SUPPORT, MANAGER, ADMIN).")
+    async def return_request_approve(self, info: Info, input: ReturnRequestDecisionInput) -> ReturnRequestPayload:
+        return await write(info, ReturnRequestPayload, input, lambda uow: return_service.approve_return(
+            uow=uow, return_id=_return_id(input), note=input.note), _present_return(info))
+
+    @strawberry.mutation(description="Reject a requested return (SUPPORT, MANAGER, ADMIN).")
+    async def return_request_reject(self, info: Info, input: ReturnRequestDecisionInput) -> ReturnRequestPayload:
+        return await write(info, ReturnRequestPayload, input, lambda uow: return_service.reject_return(
+            uow=uow, return_id=_return_id(input), note=input.note), _present_return(info))
+
+    @strawberry.mutation(description="Receive returned units and restock them (FULFILLMENT, ADMIN).")
+    async def return_request_receive(self, info: Info, input: ReturnRequestDecisionInput) -> ReturnRequestPayload:
+        return await write(info, ReturnRequestPayload, input, lambda uow: return_service.receive_return(
+            uow=uow, return_id=_return_id(input), note=input.note), _present_return(info))
+
+    @strawberry.mutation(description="Refund a received return (SUPPORT, MANAGER, ADMIN; above the limit with "
+                                     "an approved REFUND_ABOVE_LIMIT).")
+    async def return_request_refund(self, info: Info, input: ReturnRequestDecisionInput) -> ReturnRequestPayload:
+        return await write(info, ReturnRequestPayload, input, lambda uow: return_service.refund_return(
+            uow=uow, return_id=_return_id(input), note=input.note,
+            approval_id=input_pk(input.approval_id, "ApprovalRequest", "approvalId"),
+            limit=info.context.settings.refund_approval_limit, gateways=info.context.gateways),
+            _present_return(info))
+
+    @strawberry.mutation(description="Ask a manager to allow an action on an order or return (any staff).")
+    async def approval_request_create(self, info: Info, input: ApprovalRequestCreateInput) -> ApprovalRequestPayload:
+        async def run(uow: Any) -> Any:
+            decoded = decode_id(input.subject_id)
+            if decoded is None or not decoded[1].isdigit() or len(decoded[1]) > 18:
+                raise DomainError.of(ErrorCode.INVALID, "That is not a valid id.", "input", "subjectId")
+            return await approval_service.request_approval(
+                uow=uow, action=DomainApprovalAction(input.action.value), subject_type=decoded[0],
+                subject_id=int(decoded[1]), reason=input.reason)
+        return await write(info, ApprovalRequestPayload, input, run, _present_approval)
+
+    @strawberry.mutation(description="Approve (evidence required) or reject (MANAGER, ADMIN; never the requester).")
+    async def approval_request_decide(self, info: Info, input: ApprovalRequestDecideInput) -> ApprovalRequestPayload:
+        return await write(info, ApprovalRequestPayload, input, lambda uow: approval_service.decide_approval(
+            uow=uow, approval_id=input_pk(input.approval_id, "ApprovalRequest", "approvalId") or 0,
+            approve=input.decision == ApprovalDecision.APPROVE, evidence=input.evidence), _present_approval)
+
+

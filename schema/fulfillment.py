@@ -1,0 +1,88 @@
+"""Fulfillment types: shipments of order lines from a warehouse."""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from app.context import Context
+from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus
+from app.ids import encode_id
+from schema.common import Node, UserError
+from schema.order import EcommerceOrder, OrderLine
+from schema.store import Warehouse
+
+Info = strawberry.Info[Context, None]
+
+FulfillmentStatus = strawberry.enum(DomainFulfillmentStatus, name="FulfillmentStatus",
+                                    description="Where a shipment stands.")
+
+
+@strawberry.type(description="Units of one order line in a fulfillment.")
+class FulfillmentLine:
+    quantity: int
+    order_line_id: strawberry.Private[int]
+
+    @strawberry.field(description="The order line shipped.")
+    async def order_line(self, info: Info) -> OrderLine:
+        return OrderLine.from_row(await info.context.orders.order_line.load(self.order_line_id),
+                                  info.context.settings.currency)
+
+
+@strawberry.type(description="A shipment of order lines from one warehouse.")
+class Fulfillment(Node):
+    status: FulfillmentStatus  # type: ignore[valid-type]
+    carrier: str | None
+    tracking_number: str | None
+    updated_at: datetime
+    row: strawberry.Private[Any]
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Fulfillment":
+        return cls(id=strawberry.ID(encode_id("Fulfillment", row.id)), status=DomainFulfillmentStatus(row.status),
+                   carrier=row.carrier, tracking_number=row.tracking_number, updated_at=row.updated_at, row=row)
+
+    @strawberry.field(description="The order shipped.")
+    async def order(self, info: Info) -> EcommerceOrder:
+        return EcommerceOrder.from_row(await info.context.orders.order.load(self.row.order_id),
+                                       info.context.settings.currency)
+
+    @strawberry.field(description="The warehouse it ships from.")
+    async def warehouse(self, info: Info) -> Warehouse:
+        return Warehouse.from_row(await info.context.catalog.warehouse.load(self.row.warehouse_id))
+
+    @strawberry.field(description="What it ships.")
+    async def lines(self, info: Info) -> list[FulfillmentLine]:
+        return [FulfillmentLine(quantity=r.quantity, order_line_id=r.order_line_id)
+                for r in await info.context.orders.fulfillment_lines.load(self.row.id)]
+
+
+@strawberry.input(description="Units of an order line to fulfill.")
+class FulfillmentLineInput:
+    order_line_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input(description="Fulfill an order from a warehouse.")
+class FulfillmentCreateInput:
+    order_id: strawberry.ID
+    warehouse_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Omitted: the warehouse holding the order's allocated stock.")
+    lines: list[FulfillmentLineInput] | None = strawberry.field(
+        default=None, description="Omitted: every line that is still unfulfilled.")
+    idempotency_key: str
+
+
+@strawberry.input(description="Move a fulfillment to its next status (carrier and tracking number at shipment).")
+class FulfillmentUpdateInput:
+    fulfillment_id: strawberry.ID
+    status: FulfillmentStatus  # type: ignore[valid-type]
+    carrier: str | None = None
+    tracking_number: str | None = None
+    idempotency_key: str
+
+
+@strawberry.type(description="Result of a fulfillment mutation.")
+class FulfillmentPayload:
+    fulfillment: Fulfillment | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,166 @@
+"""Return and approval types."""
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from app.context import Context
+from app.domain.states import ApprovalStatus as DomainApprovalStatus
+from app.domain.states import ReturnStatus as DomainReturnStatus
+from app.ids import encode_id
+from app.policy.decisions import ApprovalAction as DomainApprovalAction
+from schema.common import Money, Node, PageInfo, UserError
+from schema.order import EcommerceOrder, OrderLine
+
+Info = strawberry.Info[Context, None]
+
+ReturnStatus = strawberry.enum(DomainReturnStatus, name="ReturnStatus", description="Where a return stands.")
+ApprovalStatus = strawberry.enum(DomainApprovalStatus, name="ApprovalStatus", description="Where an approval stands.")
+ApprovalAction = strawberry.enum(DomainApprovalAction, name="ApprovalAction",
+                                 description="What an approval allows that policy alone refuses.")
+
+
+@strawberry.enum(description="A manager's decision.")
+class ApprovalDecision(Enum):
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+
+
+@strawberry.type(description="A four-eyes approval: requested by staff, decided by a manager with evidence.")
+class ApprovalRequest(Node):
+    action: ApprovalAction  # type: ignore[valid-type]
+    subject_id: strawberry.ID = strawberry.field(description="Global id of the order or return it is about.")
+    status: ApprovalStatus  # type: ignore[valid-type]
+    reason: str
+    requested_by: str
+    decided_by: str | None
+    evidence: str | None = strawberry.field(
+        description="What the approver relied on: a ticket, a note, a document reference. Required to approve.")
+    created_at: datetime
+    decided_at: datetime | None
+    consumed_at: datetime | None = strawberry.field(description="When the action it allows used it (once).")
+
+    @classmethod
+    def from_row(cls, row: Any) -> "ApprovalRequest":
+        return cls(id=strawberry.ID(encode_id("ApprovalRequest", row.id)), action=DomainApprovalAction(row.action),
+                   subject_id=strawberry.ID(encode_id(row.subject_type, row.subject_id)),
+                   status=DomainApprovalStatus(row.status), reason=row.reason, requested_by=row.requested_by,
+                   decided_by=row.decided_by, evidence=row.evidence, created_at=row.created_at,
+                   decided_at=row.decided_at, consumed_at=row.consumed_at)
+
+
+@strawberry.type(description="Units of an order line being returned.")
+class ReturnLine:
+    quantity: int
+    reason: str | None
+    order_line_id: strawberry.Private[int]
+
+    @strawberry.field(description="The order line returned.")
+    async def order_line(self, info: Info) -> OrderLine:
+        return OrderLine.from_row(await info.context.orders.order_line.load(self.order_line_id),
+                                  info.context.settings.currency)
+
+
+@strawberry.type(description="A customer's request to return delivered units.")
+class ReturnRequest(Node):
+    status: ReturnStatus  # type: ignore[valid-type]
+    reason: str
+    note: str | None
+    refund_amount: Money | None
+    created_at: datetime
+    row: strawberry.Private[Any]
+
+    @classmethod
+    def from_row(cls, row: Any, currency: str) -> "ReturnRequest":
+        refund = Money(amount=row.refund_amount, currency=currency) if row.refund_amount is not None else None
+        return cls(id=strawberry.ID(encode_id("ReturnRequest", row.id)), status=DomainReturnStatus(row.status),
+                   reason=row.reason, note=row.note, refund_amount=refund, created_at=row.created_at, row=row)
+
+    @strawberry.field(description="The order returned from.")
+    async def order(self, info: Info) -> EcommerceOrder:
+        return EcommerceOrder.from_row(await info.context.orders.order.load(self.row.order_id),
+                                       info.context.settings.currency)
+
+    @strawberry.field(description="What is returned.")
+    async def lines(self, info: Info) -> list[ReturnLine]:
+        return [ReturnLine(quantity=r.quantity, reason=r.reason, order_line_id=r.order_line_id)
+                for r in await info.context.orders.return_lines.load(self.row.id)]
+
+    @strawberry.field(description="The approval that allowed it, e.g. past the return window.")
+    async def approval(self, info: Info) -> ApprovalRequest | None:
+        row = await info.context.orders.approval.load(self.row.approval_id) if self.row.approval_id else None
+        return ApprovalRequest.from_row(row) if row else None
+
+
+@strawberry.type(description="A return request in a connection.")
+class ReturnRequestEdge:
+    cursor: str
+    node: ReturnRequest
+
+
+@strawberry.type(description="A page of return requests, newest first.")
+class ReturnRequestConnection:
+    edges: list[ReturnRequestEdge]
+    page_info: PageInfo
+    count: strawberry.Private[Any]
+
+    @strawberry.field(description="Number of return requests matching, over all pages.")
+    def total_count(self) -> int:
+        return self.count()  # type: ignore[no-any-return]
+
+
+@strawberry.input(description="Units of an order line to return.")
+class ReturnLineInput:
+    order_line_id: strawberry.ID
+    quantity: int
+    reason: str | None = None
+
+
+@strawberry.input(description="Ask to return delivered units.")
+class ReturnRequestCreateInput:
+    order_id: strawberry.ID
+    reason: str
+    lines: list[ReturnLineInput]
+    approval_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="An approved ApprovalRequest, for a return that policy alone would refuse (e.g. past the window).")
+    idempotency_key: str
+
+
+@strawberry.input(description="Decide on, receive or refund a return.")
+class ReturnRequestDecisionInput:
+    return_request_id: strawberry.ID
+    note: str | None = None
+    approval_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Refunds above the limit: the approved REFUND_ABOVE_LIMIT (omitted: the one on file).")
+    idempotency_key: str
+
+
+@strawberry.type(description="Result of a return mutation.")
+class ReturnRequestPayload:
+    return_request: ReturnRequest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Ask a manager to allow an action on a subject.")
+class ApprovalRequestCreateInput:
+    action: ApprovalAction  # type: ignore[valid-type]
+    subject_id: strawberry.ID
+    reason: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Approve (with evidence) or reject an approval request.")
+class ApprovalRequestDecideInput:
+    approval_id: strawberry.ID
+    decision: ApprovalDecision
+    evidence: str
+    idempotency_key: str | None = None
+
+
+@strawberry.type(description="Result of an approval mutation.")
+class ApprovalRequestPayload:
+    approval_request: ApprovalRequest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
