@@ -119,14 +119,21 @@ async def test_unknown_gateway_and_malformed_cart_id_are_invalid(client: GraphQL
 
 
 async def test_same_key_replays_the_order_and_other_input_is_refused(client: GraphQLClient, shop: Shop) -> None:
-    cart_id = await shop.ready_cart({"TEE-0": 1})
-    first = await shop.checkout(cart_id, key="same")
-    again = await shop.checkout(cart_id, key="same")
+    ann = await shop.token("ann@example.com", Role.CUSTOMER)
+    cart_id = await shop.ready_cart({"TEE-0": 1}, token=ann)
+    first = await shop.checkout(cart_id, key="same", token=ann)
+    again = await shop.checkout(cart_id, key="same", token=ann)
     assert again == first
-    other_cart = await shop.ready_cart({"TEE-0": 1})
-    reused = await shop.checkout(other_cart, key="same")
+    other_cart = await shop.ready_cart({"TEE-0": 1}, token=ann)
+    reused = await shop.checkout(other_cart, key="same", token=ann)
     assert reused["userErrors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert (await count(client, EcommerceOrder), await allocated(client)) == (1, 1)
+
+
+async def test_guest_keys_are_scoped_by_their_cart(client: GraphQLClient, shop: Shop) -> None:
+    first = await shop.checkout(await shop.ready_cart({"TEE-0": 1}), key="guest-key")
+    second = await shop.checkout(await shop.ready_cart({"TEE-0": 1}), key="guest-key")
+    assert first["order"]["id"] != second["order"]["id"]
 
 
 async def test_campaign_discount_is_snapshotted_and_usage_counted(client: GraphQLClient, shop: Shop) -> None:
