@@ -104,6 +104,24 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _sweep(settings: Settings) -> int:
+    from app.db import Database
+    from app.services.orders import complete_orders
+    from app.services.unit_of_work import Actor, UnitOfWork
+
+    db = Database(settings.database_url)
+    try:
+        async with UnitOfWork(db, Actor(viewer=None, request_id="sweep"), datetime.now(UTC)) as uow:
+            return await complete_orders(uow=uow, window_days=settings.return_window_days)
+    finally:
+        await db.dispose()
+
+
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    print(f"completed {asyncio.run(_sweep(settings))} orders whose return window has closed")
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace, settings: Settings | None) -> int:
     from schema.schema import build_schema
 
@@ -147,6 +165,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
                         help="repeat for several roles")
     create.set_defaults(run=cmd_user_create)
+
+    commands.add_parser("sweep", help="complete delivered orders whose return window has closed").set_defaults(
+        run=cmd_sweep)
 
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", "-o", default="schema.graphql", help="file to write, or - for stdout")

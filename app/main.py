@@ -1,6 +1,9 @@
 """Composition root: settings -> database -> schema -> Starlette app. Nothing is built at import."""
 
+import asyncio
+import contextlib
 import gc
+import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -24,6 +27,7 @@ from app.integrations.payments import Gateways
 from app.settings import Settings
 from schema.schema import build_schema
 
+logger = logging.getLogger("commerce")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CHANNEL_RE = re.compile(r"^[a-z0-9-]{1,64}$")
 
@@ -85,6 +89,25 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         return orjson.dumps(data)
 
 
+SWEEP_EVERY_SECONDS = 60
+
+
+async def sweep_periodically(db: Database, settings: Settings) -> None:
+    """Complete delivered orders whose return window has closed (DESIGN.md: COMPLETED)."""
+    from datetime import UTC, datetime
+
+    from app.services.orders import complete_orders
+    from app.services.unit_of_work import Actor, UnitOfWork
+
+    while True:
+        await asyncio.sleep(SWEEP_EVERY_SECONDS)
+        try:
+            async with UnitOfWork(db, Actor(viewer=None, request_id="sweep"), datetime.now(UTC)) as uow:
+                await complete_orders(uow=uow, window_days=settings.return_window_days)
+        except Exception:  # noqa: BLE001 - a failed sweep is retried on the next round
+            logger.exception("completing orders failed")
+
+
 def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Starlette:
     """The ASGI app. `tune_gc` (for served processes) freezes start-up objects out of the garbage
     collector's sight and raises the gen-0 threshold: big responses allocate many short-lived objects."""
@@ -96,6 +119,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         db = Database(settings.database_url)
         state["db"] = db
         state["graphql"] = GraphQLApp(db=db, settings=settings)
+        sweeper = asyncio.create_task(sweep_periodically(db, settings))
         if tune_gc:
             gc.collect()
             gc.freeze()
@@ -103,6 +127,9 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await db.dispose()
 
     class GraphQLEndpoint:

@@ -13,7 +13,10 @@ from schema.account import Customer
 from schema.campaign import Campaign
 from schema.catalog import Category, Product, ProductVariant
 from schema.common import Node
+from app.policy.orders import may_read_order
 from schema.errors import PublicError
+from schema.fulfillment import Fulfillment
+from schema.returns import ApprovalRequest, ReturnRequest
 from schema.store import Channel, DeliveryMethod, Warehouse
 
 MAX_NODES = 100
@@ -77,6 +80,33 @@ async def _order(info: Info, pk: int) -> Node | None:
     return await OrderQuery.order(None, info, strawberry.ID(encode_id("EcommerceOrder", pk)))  # type: ignore[arg-type]
 
 
+async def _readable_order(info: Info, order_id: int) -> bool:
+    viewer = info.context.viewer
+    row = await info.context.orders.order.load(order_id)
+    return row is not None and viewer is not None and may_read_order(
+        viewer.roles, viewer_customer_id=viewer.customer_id, order_customer_id=row.customer_id)
+
+
+async def _fulfillment(info: Info, pk: int) -> Node | None:
+    row = await info.context.orders.fulfillment.load(pk)
+    return Fulfillment.from_row(row) if row and await _readable_order(info, row.order_id) else None
+
+
+async def _return_request(info: Info, pk: int) -> Node | None:
+    row = await info.context.orders.return_request.load(pk)
+    if row is None or not await _readable_order(info, row.order_id):
+        return None
+    return ReturnRequest.from_row(row, info.context.settings.currency)
+
+
+async def _approval(info: Info, pk: int) -> Node | None:
+    viewer = info.context.viewer
+    if viewer is None or not viewer.is_staff:
+        return None
+    row = await info.context.orders.approval.load(pk)
+    return ApprovalRequest.from_row(row) if row else None
+
+
 NODE_RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Product": _product,
     "ProductVariant": _variant,
@@ -87,6 +117,9 @@ NODE_RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "DeliveryMethod": _delivery_method,
     "Customer": _customer,
     "EcommerceOrder": _order,
+    "Fulfillment": _fulfillment,
+    "ReturnRequest": _return_request,
+    "ApprovalRequest": _approval,
 }
 TEXT_KEYED: dict[str, Callable[[Info, str], Awaitable[Node | None]]] = {"Cart": _cart}
 
