@@ -1,6 +1,8 @@
 """The per-request context every resolver sees: who calls, the database, fresh loaders."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
@@ -9,6 +11,7 @@ from app.db import Database
 from app.integrations.payments import Gateways
 from app.loaders.catalog import CatalogLoaders
 from app.loaders.orders import OrderLoaders
+from app.pubsub import Broker
 from app.services.unit_of_work import Actor, UnitOfWork
 from app.settings import Settings
 
@@ -21,6 +24,10 @@ class Context:
     request_id: str
     channel: str | None = None
     gateways: Gateways = field(default_factory=Gateways)
+    broker: Broker | None = None
+    on_commit: Callable[[], None] | None = None
+    # Set by the WebSocket transport from the connection_init payload.
+    connection_params: dict[str, Any] | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @cached_property
@@ -40,4 +47,11 @@ class Context:
         return Actor(viewer=self.viewer, request_id=self.request_id, channel=self.channel)
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.db, self.actor, datetime.now(UTC))
+        return UnitOfWork(self.db, self.actor, datetime.now(UTC), on_commit=self.on_commit)
+
+    def fresh_loaders(self) -> None:
+        """Forget this context's loaders: a subscription's context lives as long as its WebSocket,
+        and every pushed event must be read anew."""
+        self.__dict__.pop("catalog", None)
+        self.__dict__.pop("orders", None)
+        self.now = datetime.now(UTC)

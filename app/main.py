@@ -6,7 +6,7 @@ import gc
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,12 +18,17 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.auth import InvalidToken, Viewer, read_token
 from app.context import Context
 from app.db import Database
+from app.integrations import inbound
+from app.integrations.outbox import OutboxRelay
 from app.integrations.payments import Gateways
+from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
+from app.pubsub import Broker, make_broker
 from app.settings import Settings
 from schema.schema import build_schema
 
@@ -44,19 +49,32 @@ def _viewer_from_header(authorization: str | None, secret: str) -> Viewer | None
 class GraphQLApp(GraphQL):  # type: ignore[type-arg]
     """Strawberry's ASGI app with our context, orjson responses and bearer-token checks."""
 
-    def __init__(self, *, db: Database, settings: Settings) -> None:
+    def __init__(self, *, db: Database, settings: Settings, broker: Broker, gateways: Gateways,
+                 on_commit: Callable[[], None] | None) -> None:
         super().__init__(
             build_schema(production=settings.is_production),
             graphql_ide=None if settings.is_production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             keep_alive=True,
             keep_alive_interval=15,
-            max_subscriptions_per_connection=20,
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
         self.db = db
         self.settings = settings
-        self.gateways = Gateways()
+        self.broker = broker
+        self.gateways = gateways
+        self.on_commit = on_commit
 
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        """Authenticate the WebSocket in connection_init: {"authorization": "Bearer <token>"}."""
+        params = context.connection_params or {}
+        authorization = params.get("authorization") or params.get("Authorization")
+        try:
+            context.viewer = _viewer_from_header(str(authorization) if authorization else None,
+                                                 self.settings.secret_key)
+        except InvalidToken as refusal:
+            raise ConnectionRejectionError({"message": str(refusal)}) from refusal
+        return None
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             headers = dict(scope.get("headers") or [])
@@ -83,6 +101,8 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             request_id=request_id if REQUEST_ID_RE.match(request_id) else uuid.uuid4().hex,
             channel=channel if CHANNEL_RE.match(channel) else None,
             gateways=self.gateways,
+            broker=self.broker,
+            on_commit=self.on_commit,
         )
 
     def encode_json(self, data: object) -> bytes:
@@ -114,12 +134,23 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
     settings = settings or Settings()
     state: dict[str, Any] = {}
 
+    gateways = Gateways()
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         db = Database(settings.database_url)
-        state["db"] = db
-        state["graphql"] = GraphQLApp(db=db, settings=settings)
-        sweeper = asyncio.create_task(sweep_periodically(db, settings))
+        broker = make_broker(settings.redis_url)
+        await broker.start()
+        dispatcher = WebhookDispatcher(db, policy=RetryPolicy(base_seconds=settings.webhook_retry_base_seconds,
+                                                               max_attempts=settings.webhook_max_attempts),
+                                       poll_seconds=settings.relay_poll_seconds)
+        relay = OutboxRelay(db, broker, poll_seconds=settings.relay_poll_seconds, on_published=dispatcher.wake)
+        state.update(db=db, broker=broker, relay=relay, dispatcher=dispatcher)
+        state["graphql"] = GraphQLApp(db=db, settings=settings, broker=broker, gateways=gateways,
+                                      on_commit=relay.wake if settings.run_relay else None)
+        tasks = [asyncio.create_task(sweep_periodically(db, settings))]
+        if settings.run_relay:
+            tasks += [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run())]
         if tune_gc:
             gc.collect()
             gc.freeze()
@@ -127,9 +158,12 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await broker.stop()
             await db.dispose()
 
     class GraphQLEndpoint:
@@ -142,11 +176,20 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        try:
-            await state["db"].ping()
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        report: dict[str, object] = {"status": "ok", "database": "ok", "broker": "ok"}
+        for name, check in (("database", state["db"].ping), ("broker", state["broker"].ping)):
+            try:
+                await check()
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+                report.update({"status": "unavailable", name: type(exc).__name__})
+        report["subscriptions"] = state["broker"].subscriber_count()
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+    def on_commit() -> Callable[[], None] | None:
+        return state["relay"].wake if settings.run_relay else None
+
+    webhook_routes = [Route(path, handler, methods=["POST"])
+                      for path, handler in inbound.routes(lambda: state["db"], settings, gateways, on_commit)]
 
     endpoint = GraphQLEndpoint()
     app = Starlette(routes=[
@@ -154,6 +197,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         WebSocketRoute("/graphql", endpoint),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *webhook_routes,
     ], lifespan=lifespan)
     app.state.settings = settings
     app.state.runtime = state

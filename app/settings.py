@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     cart_abandon_after_seconds: int = 86400
     refund_approval_limit: Decimal = Decimal("500.00")
     idempotency_ttl_hours: int = 24
+    warehouse_webhook_secret: str | None = None
+    payments_webhook_secret: str | None = None
+    webhook_retry_base_seconds: float = 2.0
+    webhook_max_attempts: int = 10
+    relay_poll_seconds: float = 1.0
+    run_relay: bool = True
+    max_subscriptions_per_connection: int = 20
     access_token_minutes: int = 15
     refresh_token_days: int = 30
 

@@ -12,8 +12,10 @@ from models.idempotency import IdempotencyKey
 from models.inventory import Stock
 from models.order import Allocation, EcommerceOrder, OrderLine, Payment
 from models.returns import ApprovalRequest, ReturnLine, ReturnRequest
+from models.webhooks import InboundWebhook, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "InboundWebhook", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
     "ApprovalRequest", "Fulfillment", "FulfillmentLine", "ReturnLine", "ReturnRequest",
     "Allocation", "Cart", "CartLine", "EcommerceOrder", "IdempotencyKey", "OrderLine", "Payment",
     "AuditEvent", "Base", "Campaign", "Category", "Channel", "Customer", "DeliveryMethod",

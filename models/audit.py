@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -38,12 +38,15 @@ class OutboxEvent(Base):
     publishes it after commit (at least once; consumers de-duplicate on `id`)."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_unpublished", "published_at", "id"),)
+    __table_args__ = (Index("ix_outbox_events_unpublished", "published_at", "id"),
+                      UniqueConstraint("subject_type", "subject_id", "subject_sequence"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     topic: Mapped[str] = mapped_column(String(64))
     subject_type: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str] = mapped_column(String(64))
+    # 1, 2, 3... per subject: consumers order and de-duplicate a subject's events by it.
+    subject_sequence: Mapped[int] = mapped_column(default=1)
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -25,6 +25,7 @@ from resolvers.node import NodeQuery
 from resolvers.order import OrderMutation, OrderQuery
 from resolvers.returns import ReturnMutation, ReturnQuery
 from resolvers.store import StoreMutation, StoreQuery
+from resolvers.subscriptions import Subscription
 from schema.account import Customer
 from schema.errors import should_mask
 from schema.extensions import HideSuggestions
@@ -62,6 +63,6 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     if production:
         extensions += [DisableIntrospection, HideSuggestions]
     return strawberry.Schema(
-        query=Query, mutation=Mutation, extensions=extensions, types=[Customer, DeliveryMethod],
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, types=[Customer, DeliveryMethod],
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -2,12 +2,13 @@
 outbox rows, committed once (or not at all)."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Viewer
@@ -30,6 +31,8 @@ class Actor:
     viewer: Viewer | None
     request_id: str | None = None
     channel: str | None = None
+    # An integration acting on its own authority (authenticated by a webhook signature).
+    system: str | None = None
 
     @property
     def roles(self) -> frozenset[str]:
@@ -37,6 +40,8 @@ class Actor:
 
     @property
     def label(self) -> str:
+        if self.system:
+            return f"integration:{self.system}"
         return self.viewer.label if self.viewer else "anonymous"
 
     @property
@@ -65,6 +70,8 @@ class UnitOfWork:
     _outbox: list[OutboxEvent] = field(default_factory=list, init=False)
     _committed: bool = field(default=False, init=False)
     _claim: IdempotencyKey | None = field(default=None, init=False)
+    # Called after a commit that wrote outbox rows: wakes the relay instead of waiting for its poll.
+    on_commit: Callable[[], None] | None = None
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self.db.write_session()
@@ -115,9 +122,26 @@ class UnitOfWork:
         await self.session.flush()
         if self._audit:
             await self._append_audit_chain()
+        if self._outbox:
+            await self._number_outbox_events()
         self.session.add_all(self._outbox)
         await self.session.commit()
         self._committed = True
+        if self._outbox and self.on_commit is not None:
+            self.on_commit()
+
+    async def _number_outbox_events(self) -> None:
+        """Give each event the next sequence number of its subject (writers to one subject are
+        serialised by the subject's row lock, or by SQLite's single writer)."""
+        next_number: dict[tuple[str, str], int] = {}
+        for event in self._outbox:
+            subject = (event.subject_type, event.subject_id)
+            if subject not in next_number:
+                last = await self.session.scalar(select(func.max(OutboxEvent.subject_sequence)).where(
+                    OutboxEvent.subject_type == subject[0], OutboxEvent.subject_id == subject[1]))
+                next_number[subject] = (last or 0) + 1
+            event.subject_sequence = next_number[subject]
+            next_number[subject] += 1
 
     async def _append_audit_chain(self) -> None:
         if self.session.bind.dialect.name == "postgresql":

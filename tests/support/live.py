@@ -74,3 +74,34 @@ async def _pause() -> None:
     import asyncio
 
     await asyncio.sleep(0.1)  # polling the server's start-up, not synchronising the test
+
+
+class LiveClient:
+    """The parts of GraphQLClient that tests/support/shop.py uses, against a live server."""
+
+    def __init__(self, server: LiveServer, db: Any, secret_key: str) -> None:
+        self.server = server
+        self.db = db
+        self.secret_key = secret_key
+
+    async def data(self, query: str, variables: Mapping[str, Any] | None = None, *,
+                   token: str | None = None, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        return await self.server.gql(query, variables, token=token)
+
+    def token_for(self, viewer: Any) -> str:
+        from datetime import UTC, datetime, timedelta
+
+        from app.auth import issue_token
+
+        return issue_token(viewer, secret=self.secret_key, now=datetime.now(UTC), lifetime=timedelta(minutes=15))
+
+    async def wait_for_subscriptions(self, count: int, timeout: float = 20.0) -> None:
+        """Until the server reports `count` live subscriptions (its /readyz), so that an update made
+        next is sure to find its subscriber."""
+        import asyncio
+
+        async def poll() -> None:
+            while (await self.server.http.get("/readyz")).json().get("subscriptions", 0) < count:
+                await _pause()
+
+        await asyncio.wait_for(poll(), timeout)

@@ -1,0 +1,72 @@
+"""Signed inbound webhooks: `/webhooks/warehouse` and `/webhooks/payments/{gateway}`.
+
+A bad signature or a stale timestamp is refused (401) and changes nothing; a webhook id seen
+before is acknowledged again without effect; a refusal by policy is a 422 with its code."""
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from app.db import Database
+from app.domain.errors import DomainError
+from app.integrations.payments import Gateways
+from app.integrations.signatures import SignatureError, verify
+from app.services import integrations
+from app.services.unit_of_work import Actor, UnitOfWork
+from app.settings import Settings
+
+MAX_BODY = 64 * 1024
+
+
+async def _handle(request: Request, secret: str | None, system: str, db: Database,
+                  apply: Callable[[UnitOfWork, str, dict[str, Any]], Awaitable[Any]],
+                  on_commit: Callable[[], None] | None) -> JSONResponse:
+    if not secret:
+        return JSONResponse({"error": f"the {system} integration is not configured"}, status_code=404)
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return JSONResponse({"error": "body too large"}, status_code=413)
+    try:
+        webhook_id = verify(secret, request.headers, body, now=int(time.time()))
+    except SignatureError as refusal:
+        return JSONResponse({"error": str(refusal)}, status_code=401)
+    try:
+        event = orjson.loads(body)
+        if not isinstance(event, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        return JSONResponse({"error": "body must be a JSON object"}, status_code=400)
+    uow = UnitOfWork(db, Actor(viewer=None, request_id=webhook_id[:64], system=system), datetime.now(UTC),
+                     on_commit=on_commit)
+    try:
+        async with uow:
+            result = await apply(uow, webhook_id, event)
+    except integrations.AlreadyProcessed:
+        return JSONResponse({"status": "already processed"})
+    except DomainError as refusal:
+        return JSONResponse({"errors": [{"code": p.code, "message": p.message, "field": list(p.field or ())}
+                                        for p in refusal.problems]}, status_code=422)
+    return JSONResponse({"status": result.status})
+
+
+def routes(db_of: Callable[[], Database], settings: Settings, gateways: Gateways,
+           on_commit: Callable[[], Callable[[], None] | None]) -> list[tuple[str, Callable[..., Any]]]:
+    async def warehouse(request: Request) -> JSONResponse:
+        return await _handle(request, settings.warehouse_webhook_secret, "warehouse", db_of(),
+                             lambda uow, wid, event: integrations.apply_warehouse_event(
+                                 uow=uow, webhook_id=wid, event=event, gateways=gateways), on_commit())
+
+    async def payments(request: Request) -> JSONResponse:
+        gateway = request.path_params["gateway"]
+        if gateways.get(gateway) is None:
+            return JSONResponse({"error": "unknown gateway"}, status_code=404)
+        return await _handle(request, settings.payments_webhook_secret, f"payments:{gateway}", db_of(),
+                             lambda uow, wid, event: integrations.apply_payment_notice(
+                                 uow=uow, gateway=gateway, webhook_id=wid, event=event), on_commit())
+
+    return [("/webhooks/warehouse", warehouse), ("/webhooks/payments/{gateway}", payments)]

@@ -1,0 +1,93 @@
+"""Inbound integration events, moved through the same policy path as staff actions: a warehouse
+system's shipment events move fulfillments; payment gateways' settlement notices move payments."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.errors import DomainError, ErrorCode
+from app.domain.states import FulfillmentStatus, PaymentStatus
+from app.ids import decode_int_id
+from app.integrations.payments import Gateways
+from app.services.fulfillments import move_fulfillment
+from app.services.orders import move_payment, order_for_change, sync_order_status
+from app.services.unit_of_work import UnitOfWork
+from models import Fulfillment, InboundWebhook, Payment
+
+
+class AlreadyProcessed(Exception):
+    """This webhook id was handled before: acknowledge it and change nothing."""
+
+
+async def record_inbound(uow: UnitOfWork, source: str, webhook_id: str) -> None:
+    if await uow.session.scalar(select(InboundWebhook.id).where(InboundWebhook.source == source,
+                                                                InboundWebhook.webhook_id == webhook_id)):
+        raise AlreadyProcessed()
+    try:
+        uow.session.add(InboundWebhook(source=source, webhook_id=webhook_id, received_at=uow.now))
+        await uow.session.flush()
+    except IntegrityError as exc:
+        raise AlreadyProcessed() from exc
+
+
+def _field(event: dict[str, Any], name: str, kind: type = str) -> Any:
+    value = event.get(name)
+    if not isinstance(value, kind) or (isinstance(value, str) and (not value or len(value) > 200)):
+        raise DomainError.of(ErrorCode.INVALID, f"'{name}' is missing or malformed.", name)
+    return value
+
+
+async def apply_warehouse_event(*, uow: UnitOfWork, webhook_id: str, event: dict[str, Any],
+                                gateways: Gateways) -> Fulfillment:
+    """{"fulfillmentId": <global id>, "status": "SHIPPED", "carrier": ..., "trackingNumber": ...}"""
+    await record_inbound(uow, "warehouse", webhook_id)
+    fulfillment_id = decode_int_id(_field(event, "fulfillmentId"), "Fulfillment")
+    try:
+        status = FulfillmentStatus(_field(event, "status"))
+    except ValueError as exc:
+        raise DomainError.of(ErrorCode.INVALID, "'status' is not a fulfillment status.", "status") from exc
+    fulfillment = await uow.session.get(Fulfillment, fulfillment_id, with_for_update=True) if fulfillment_id else None
+    if fulfillment is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That fulfillment does not exist.", "fulfillmentId")
+    carrier, tracking = event.get("carrier"), event.get("trackingNumber")
+    return await move_fulfillment(uow, fulfillment, status,
+                                  carrier=carrier[:100] if isinstance(carrier, str) else None,
+                                  tracking_number=tracking[:100] if isinstance(tracking, str) else None,
+                                  gateways=gateways, source="warehouse")
+
+
+NOTICES = {"payment.captured": PaymentStatus.CAPTURED, "payment.voided": PaymentStatus.VOIDED,
+           "payment.failed": PaymentStatus.FAILED, "payment.refunded": PaymentStatus.REFUNDED}
+
+
+async def apply_payment_notice(*, uow: UnitOfWork, gateway: str, webhook_id: str, event: dict[str, Any]) -> Payment:
+    """{"type": "payment.captured" | "payment.refunded" | "payment.voided" | "payment.failed",
+    "reference": <gateway reference>, "amount": "12.50" (refunds)}"""
+    await record_inbound(uow, f"payments:{gateway}", webhook_id)
+    kind = _field(event, "type")
+    if kind not in NOTICES:
+        raise DomainError.of(ErrorCode.INVALID, f"Unknown notice type {kind}.", "type")
+    payment = await uow.session.scalar(select(Payment).where(
+        Payment.gateway == gateway, Payment.reference == _field(event, "reference")).with_for_update())
+    if payment is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No payment with that reference.", "reference")
+    order = await order_for_change(uow, payment.order_id)
+    to = NOTICES[kind]
+    data: dict[str, object] = {"notice": webhook_id}
+    if to == PaymentStatus.CAPTURED:
+        payment.captured_amount = payment.amount
+    elif to == PaymentStatus.REFUNDED:
+        try:
+            amount = Decimal(str(event.get("amount", payment.captured_amount - payment.refunded_amount)))
+        except InvalidOperation as exc:
+            raise DomainError.of(ErrorCode.INVALID, "'amount' is not a decimal.", "amount") from exc
+        payment.refunded_amount = min(payment.captured_amount, payment.refunded_amount + amount)
+        if payment.refunded_amount < payment.captured_amount:
+            to = PaymentStatus.PARTIALLY_REFUNDED
+        data["amount"] = str(amount)
+    move_payment(uow, order, payment, to, data)
+    await sync_order_status(uow, order)
+    await uow.commit(payment)
+    return payment

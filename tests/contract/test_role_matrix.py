@@ -1,0 +1,550 @@
+"""The Roles table of DESIGN.md section 3, as a matrix: every Mutation field of the schema against
+every role (CUSTOMER, SUPPORT, MERCHANDISER, FULFILLMENT, MANAGER, ADMIN) and anonymous callers.
+
+For each (mutation, actor) the test builds the smallest state in which the call is valid, so that
+the role (or ownership) check is the only thing that can refuse it, then calls the mutation over
+GraphQL as that actor:
+- allowed: no top-level error and no userErrors at all (the state really was valid);
+- denied: no top-level error, a userError PERMISSION_DENIED, and nothing written (every table is
+  compared before and after the call: audit_events, idempotency_keys, outbox_events, the subject...).
+
+`MATRIX` below is the expectation, written from DESIGN.md alone; `test_matrix_covers_every_mutation`
+fails when the schema grows a mutation without an entry here.
+
+Interpretation choices (DESIGN.md Roles rows in quotes):
+- "owner": in the matrix the CUSTOMER actor owns every customer-owned subject (its cart, its order).
+  Staff are never the owner of a customer's cart or order; they act through their role only.
+- "own carts (guest carts: whoever holds the unguessable id), checkout | the cart's owner": the matrix
+  runs the cart mutations and checkoutComplete on a cart the CUSTOMER actor created (so it is theirs):
+  only that customer may change it; staff and anonymous callers are refused even though they hold
+  the id (only guest carts go to whoever holds the id). `test_own_cart` adds the other reading: a
+  cart the caller created itself is that caller's, so every actor may use it (for anonymous and
+  staff callers, who have no customer record, it is a guest cart).
+- cartCreate, customerRegister, tokenCreate: everyone (creating a cart makes the caller its owner).
+- "cancel an order | its customer before fulfillment starts; SUPPORT, MANAGER, ADMIN": a CONFIRMED
+  order of the CUSTOMER actor. `test_owner_cannot_cancel_after_fulfillment_starts` covers the rest.
+- "fulfillments, receive returns | FULFILLMENT, ADMIN": a CONFIRMED order (fulfillmentCreate), a
+  PENDING fulfillment moved to PICKED (fulfillmentUpdate), an APPROVED return (returnRequestReceive).
+- "create return | its customer; SUPPORT, MANAGER, ADMIN": a DELIVERED order of the CUSTOMER actor.
+- "approve/reject/refund return | SUPPORT, MANAGER, ADMIN": a REQUESTED return (approve, reject), a
+  RECEIVED return below the refund approval limit (refund).
+- "request approval | any staff role": ORDER_CANCEL_AFTER_SHIPMENT on an existing order.
+- "decide approval | MANAGER, ADMIN, not the requester": a PENDING approval requested by another
+  staff user; `test_nobody_decides_their_own_request` covers "not the requester".
+- Another customer is not the owner either: `test_other_customer_is_refused` expects
+  PERMISSION_DENIED for every owner-scoped mutation ("Denied: PERMISSION_DENIED").
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from graphql import GraphQLInputObjectType, GraphQLNonNull
+from graphql import build_schema as build_sdl
+from sqlalchemy import select
+
+from app.db import Database
+from app.ids import encode_id
+from app.policy.permissions import Role
+from models import Base
+from schema.schema import build_schema
+from tests.support import factory
+from tests.support.client import GraphQLClient
+from tests.support.shop import (
+    ADDRESS,
+    APPROVAL_CREATE,
+    FULFILLMENT_CREATE,
+    FULFILLMENT_UPDATE,
+    RETURN_CREATE,
+    Shop,
+    build_shop,
+    return_decision,
+)
+
+# --- the expected table (DESIGN.md section 3 "Roles") ---------------------------------------------
+
+CUSTOMER, SUPPORT, MERCHANDISER = Role.CUSTOMER.value, Role.SUPPORT.value, Role.MERCHANDISER.value
+FULFILLMENT, MANAGER, ADMIN = Role.FULFILLMENT.value, Role.MANAGER.value, Role.ADMIN.value
+ANONYMOUS = "ANONYMOUS"
+ACTORS = (CUSTOMER, SUPPORT, MERCHANDISER, FULFILLMENT, MANAGER, ADMIN, ANONYMOUS)
+EVERYONE = frozenset(ACTORS)
+STAFF = frozenset({SUPPORT, MERCHANDISER, FULFILLMENT, MANAGER, ADMIN})
+OWNER = CUSTOMER  # the CUSTOMER actor owns the subject (its cart, its order) in every matrix case
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: frozenset[str]
+    row: str  # the DESIGN.md Roles row
+    subject: str  # the state the call runs against, and how ownership is read
+    owner_scoped: bool = False  # the subject belongs to the CUSTOMER actor; other customers are refused
+
+
+def rule(*allowed: str, row: str, subject: str, owner_scoped: bool = False) -> Rule:
+    return Rule(frozenset(allowed), row, subject, owner_scoped)
+
+
+CART_ROW = "own carts (guest carts: whoever holds the unguessable id), checkout: the cart's owner"
+CART_SUBJECT = ("a cart the CUSTOMER actor created (theirs); staff and anonymous callers hold its id but "
+                "are not its owner, and it is no guest cart")
+
+MATRIX: dict[str, Rule] = {
+    "customerRegister": rule(*EVERYONE, row="sign-up (not in the table): everyone",
+                             subject="a new e-mail address"),
+    "tokenCreate": rule(*EVERYONE, row="sign-in (not in the table): everyone",
+                        subject="the credentials of an existing customer"),
+    "channelCreate": rule(ADMIN, row="channels, warehouses, delivery methods: ADMIN", subject="a new slug"),
+    "warehouseCreate": rule(ADMIN, row="channels, warehouses, delivery methods: ADMIN", subject="a new code"),
+    "deliveryMethodCreate": rule(ADMIN, row="channels, warehouses, delivery methods: ADMIN",
+                                 subject="a new method on the web channel"),
+    "categoryCreate": rule(MERCHANDISER, ADMIN, row="categories, products, campaigns: MERCHANDISER, ADMIN",
+                           subject="a new root category"),
+    "productCreate": rule(MERCHANDISER, ADMIN, row="categories, products, campaigns: MERCHANDISER, ADMIN",
+                          subject="a new product, one variant with stock in the warehouse"),
+    "productUpdate": rule(MERCHANDISER, ADMIN, row="categories, products, campaigns: MERCHANDISER, ADMIN",
+                          subject="rename an existing product"),
+    "stockSet": rule(FULFILLMENT, MERCHANDISER, ADMIN, row="stock: FULFILLMENT, MERCHANDISER, ADMIN",
+                     subject="units on hand of an existing variant in an existing warehouse"),
+    "campaignCreate": rule(MERCHANDISER, ADMIN, row="categories, products, campaigns: MERCHANDISER, ADMIN",
+                           subject="a new code-less percentage campaign"),
+    "campaignStatusUpdate": rule(MERCHANDISER, ADMIN, row="categories, products, campaigns: MERCHANDISER, ADMIN",
+                                 subject="a DRAFT campaign moved to ACTIVE"),
+    "cartCreate": rule(*EVERYONE, row=CART_ROW + " (creating one makes the caller its owner)",
+                       subject="a new cart on the web channel with one line"),
+    "cartLinesAdd": rule(OWNER, row=CART_ROW, subject=CART_SUBJECT, owner_scoped=True),
+    "cartLinesUpdate": rule(OWNER, row=CART_ROW, subject=CART_SUBJECT, owner_scoped=True),
+    "cartLinesRemove": rule(OWNER, row=CART_ROW, subject=CART_SUBJECT, owner_scoped=True),
+    "cartPromoCodeApply": rule(OWNER, row=CART_ROW, subject=CART_SUBJECT + "; an ACTIVE code campaign",
+                               owner_scoped=True),
+    "cartDeliveryUpdate": rule(OWNER, row=CART_ROW, subject=CART_SUBJECT, owner_scoped=True),
+    "checkoutComplete": rule(OWNER, row=CART_ROW, subject=CART_SUBJECT + ", ready for checkout",
+                             owner_scoped=True),
+    "orderCancel": rule(OWNER, SUPPORT, MANAGER, ADMIN,
+                        row="cancel an order: its customer before fulfillment starts; SUPPORT, MANAGER, ADMIN",
+                        subject="a CONFIRMED order of the CUSTOMER actor (no fulfillment yet)", owner_scoped=True),
+    "fulfillmentCreate": rule(FULFILLMENT, ADMIN, row="fulfillments, receive returns: FULFILLMENT, ADMIN",
+                              subject="a CONFIRMED order with its stock allocated"),
+    "fulfillmentUpdate": rule(FULFILLMENT, ADMIN, row="fulfillments, receive returns: FULFILLMENT, ADMIN",
+                              subject="a PENDING fulfillment moved to PICKED"),
+    "returnRequestCreate": rule(OWNER, SUPPORT, MANAGER, ADMIN, row="create return: its customer; SUPPORT, "
+                                "MANAGER, ADMIN", subject="a DELIVERED order of the CUSTOMER actor, in the window",
+                                owner_scoped=True),
+    "returnRequestApprove": rule(SUPPORT, MANAGER, ADMIN, row="approve/reject/refund return: SUPPORT, MANAGER, ADMIN",
+                                 subject="a REQUESTED return"),
+    "returnRequestReject": rule(SUPPORT, MANAGER, ADMIN, row="approve/reject/refund return: SUPPORT, MANAGER, ADMIN",
+                                subject="a REQUESTED return"),
+    "returnRequestReceive": rule(FULFILLMENT, ADMIN, row="fulfillments, receive returns: FULFILLMENT, ADMIN",
+                                 subject="an APPROVED return"),
+    "returnRequestRefund": rule(SUPPORT, MANAGER, ADMIN, row="approve/reject/refund return: SUPPORT, MANAGER, ADMIN",
+                                subject="a RECEIVED return below the refund approval limit"),
+    "approvalRequestCreate": rule(*STAFF, row="request approval: any staff role",
+                                  subject="ORDER_CANCEL_AFTER_SHIPMENT for an existing order"),
+    "approvalRequestDecide": rule(MANAGER, ADMIN, row="decide approval: MANAGER, ADMIN, not the requester",
+                                  subject="a PENDING approval requested by another (SUPPORT) user, approved "
+                                  "with evidence"),
+}
+
+# Mutations that act on an existing cart: `test_own_cart` runs them on a cart the caller created.
+CART_MUTATIONS = ("cartLinesAdd", "cartLinesUpdate", "cartLinesRemove", "cartPromoCodeApply",
+                  "cartDeliveryUpdate", "checkoutComplete")
+
+# --- the schema's mutations, and a document for each ----------------------------------------------
+
+SDL = build_sdl(str(build_schema()))
+assert SDL.mutation_type is not None
+MUTATION_FIELDS = SDL.mutation_type.fields
+
+
+def _input_type(name: str) -> GraphQLInputObjectType:
+    arg = MUTATION_FIELDS[name].args["input"].type
+    named = arg.of_type if isinstance(arg, GraphQLNonNull) else arg
+    assert isinstance(named, GraphQLInputObjectType)
+    return named
+
+
+def document(name: str) -> str:
+    return (f"mutation($input: {_input_type(name).name}!) {{ {name}(input: $input) "
+            "{ userErrors { code message field } } }")
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+# --- "nothing written" -------------------------------------------------------------------------------
+
+# Written by background workers after commit, not by the request: only the rows themselves count.
+IGNORED_COLUMNS = {"outbox_events": {"published_at"}}
+SKIPPED_TABLES = {"webhook_deliveries", "webhook_attempts"}
+
+
+async def snapshot(db: Database) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every table (as text), to prove a refused call wrote nothing at all."""
+    tables: dict[str, list[tuple[str, ...]]] = {}
+    async with db.read() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in SKIPPED_TABLES:
+                continue
+            columns = [c for c in table.columns if c.name not in IGNORED_COLUMNS.get(table.name, ())]
+            rows = (await conn.execute(select(*columns))).all()
+            tables[table.name] = sorted(tuple(repr(v) for v in row) for row in rows)
+    return tables
+
+
+def changed_tables(before: dict[str, list[tuple[str, ...]]], after: dict[str, list[tuple[str, ...]]]) -> dict[str, str]:
+    return {name: f"{len(before.get(name, []))} -> {len(after.get(name, []))} rows"
+            for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)}
+
+
+# --- state builders ----------------------------------------------------------------------------------
+
+@dataclass
+class World:
+    """The shop, who is who, and helpers that build subjects through the API as their owners."""
+
+    client: GraphQLClient
+    shop: Shop
+    cart_holder: str | None = None  # the token that creates carts for the cart mutations
+
+    @property
+    def db(self) -> Database:
+        return self.client.db
+
+    async def token_of(self, actor: str) -> str | None:
+        if actor == ANONYMOUS:
+            return None
+        return await self.shop.token(f"{actor.lower()}@example.com", Role(actor))
+
+    async def owner(self) -> str:
+        token = await self.token_of(OWNER)
+        assert token is not None
+        return token
+
+    async def admin(self) -> str:
+        """Setup steps run as a separate admin user (never the actor under test)."""
+        return await self.shop.token("setup-admin@example.com", Role.ADMIN)
+
+    async def ok(self, doc: str, field: str, input: dict[str, Any], token: str | None) -> dict[str, Any]:
+        payload = (await self.client.data(doc, {"input": input}, token=token))[field]
+        assert payload["userErrors"] == [], (field, payload["userErrors"])
+        return payload  # type: ignore[no-any-return]
+
+    def gid(self, type_name: str, pk: int) -> str:
+        return encode_id(type_name, pk)
+
+    def line(self, sku: str = "TEE-0", quantity: int = 1) -> dict[str, Any]:
+        return {"variantId": self.shop.variant_gid(sku), "quantity": quantity}
+
+    async def cart(self) -> dict[str, Any]:
+        created = await self.shop.create_cart({"TEE-0": 1}, token=self.cart_holder)
+        assert created["userErrors"] == [], created["userErrors"]
+        return created["cart"]  # type: ignore[no-any-return]
+
+    async def confirmed_order(self) -> dict[str, Any]:
+        return await self.shop.order({"TEE-0": 1}, key=new_key(), token=await self.owner())
+
+    async def fulfillment(self, order: dict[str, Any]) -> dict[str, Any]:
+        payload = await self.ok(FULFILLMENT_CREATE, "fulfillmentCreate",
+                                {"orderId": order["id"], "idempotencyKey": new_key()}, await self.admin())
+        return payload["fulfillment"]  # type: ignore[no-any-return]
+
+    async def move(self, fulfillment: dict[str, Any], status: str) -> None:
+        await self.ok(FULFILLMENT_UPDATE, "fulfillmentUpdate", {
+            "fulfillmentId": fulfillment["id"], "status": status, "carrier": "UPS", "trackingNumber": "1Z999",
+            "idempotencyKey": new_key()}, await self.admin())
+
+    async def delivered_order(self) -> dict[str, Any]:
+        order = await self.confirmed_order()
+        fulfillment = await self.fulfillment(order)
+        for status in ("PICKED", "SHIPPED", "DELIVERED"):
+            await self.move(fulfillment, status)
+        return order
+
+    def return_lines(self, order: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"orderLineId": order["lines"][0]["id"], "quantity": 1}]
+
+    async def return_request(self, status: str) -> dict[str, Any]:
+        """A return of one delivered tee (20.00, below the refund limit) in REQUESTED, APPROVED or RECEIVED."""
+        order = await self.delivered_order()
+        request = (await self.ok(RETURN_CREATE, "returnRequestCreate", {
+            "orderId": order["id"], "reason": "Too small", "lines": self.return_lines(order),
+            "idempotencyKey": new_key()}, await self.owner()))["returnRequest"]
+        steps = {"REQUESTED": [], "APPROVED": ["returnRequestApprove"],
+                 "RECEIVED": ["returnRequestApprove", "returnRequestReceive"]}[status]
+        for step in steps:
+            await self.ok(return_decision(step), step, {"returnRequestId": request["id"],
+                                                        "idempotencyKey": new_key()}, await self.admin())
+        return request  # type: ignore[no-any-return]
+
+    async def pending_approval(self) -> dict[str, Any]:
+        order = await self.confirmed_order()
+        requester = await self.shop.token("requester@example.com", Role.SUPPORT)
+        return (await self.ok(APPROVAL_CREATE, "approvalRequestCreate", {  # type: ignore[no-any-return]
+            "action": "ORDER_CANCEL_AFTER_SHIPMENT", "subjectId": order["id"], "reason": "Parcel lost",
+            "idempotencyKey": new_key()}, requester))["approvalRequest"]
+
+
+Builder = Callable[[World], Awaitable[dict[str, Any]]]
+
+
+async def customer_register(w: World) -> dict[str, Any]:
+    return {"email": "new-shopper@example.com", "password": "correct-horse-battery", "name": "New Shopper"}
+
+
+async def token_create(w: World) -> dict[str, Any]:
+    await factory.make_user(w.db, "known@example.com", Role.CUSTOMER)
+    return {"email": "known@example.com", "password": "correct-horse-battery"}
+
+
+async def channel_create(w: World) -> dict[str, Any]:
+    return {"slug": "outlet", "name": "Outlet"}
+
+
+async def warehouse_create(w: World) -> dict[str, Any]:
+    return {"code": "EAST", "name": "East"}
+
+
+async def delivery_method_create(w: World) -> dict[str, Any]:
+    return {"name": "Pickup", "price": "3.50", "channels": ["web"]}
+
+
+async def category_create(w: World) -> dict[str, Any]:
+    return {"name": "Hats"}
+
+
+async def product_create(w: World) -> dict[str, Any]:
+    return {"name": "Cap", "variants": [{"sku": "CAP-1", "name": "One size", "price": "12.00", "stock": [
+        {"warehouseId": w.gid("Warehouse", w.shop.warehouse), "quantity": 5}]}]}
+
+
+async def product_update(w: World) -> dict[str, Any]:
+    return {"productId": w.gid("Product", w.shop.products["tee"]), "name": "Organic Tee"}
+
+
+async def stock_set(w: World) -> dict[str, Any]:
+    return {"variantId": w.shop.variant_gid("TEE-0"), "warehouseId": w.gid("Warehouse", w.shop.warehouse),
+            "quantity": 12, "reason": "Recount"}
+
+
+async def campaign_create(w: World) -> dict[str, Any]:
+    return {"name": "Spring", "discountType": "PERCENTAGE", "discountValue": "10"}
+
+
+async def campaign_status_update(w: World) -> dict[str, Any]:
+    campaign = await factory.make_campaign(w.db, "Draft sale", status="DRAFT")
+    return {"campaignId": w.gid("Campaign", campaign), "status": "ACTIVE"}
+
+
+async def cart_create(w: World) -> dict[str, Any]:
+    return {"channel": "web", "lines": [w.line()]}
+
+
+async def cart_lines_add(w: World) -> dict[str, Any]:
+    cart = await w.cart()
+    return {"cartId": cart["id"], "lines": [w.line("BOOTS-0")]}
+
+
+async def cart_lines_update(w: World) -> dict[str, Any]:
+    cart = await w.cart()
+    return {"cartId": cart["id"], "lines": [{"lineId": cart["lines"][0]["id"], "quantity": 2}]}
+
+
+async def cart_lines_remove(w: World) -> dict[str, Any]:
+    cart = await w.cart()
+    return {"cartId": cart["id"], "lineIds": [cart["lines"][0]["id"]]}
+
+
+async def cart_promo_code_apply(w: World) -> dict[str, Any]:
+    await factory.make_campaign(w.db, "Welcome", code="WELCOME", status="ACTIVE")
+    cart = await w.cart()
+    return {"cartId": cart["id"], "code": "WELCOME"}
+
+
+async def cart_delivery_update(w: World) -> dict[str, Any]:
+    cart = await w.cart()
+    return {"cartId": cart["id"], "email": "ann@example.com", "shippingAddress": ADDRESS,
+            "deliveryMethodId": w.gid("DeliveryMethod", w.shop.standard)}
+
+
+async def checkout_complete(w: World) -> dict[str, Any]:
+    cart_id = await w.shop.ready_cart({"TEE-0": 1}, token=w.cart_holder)
+    return {"cartId": cart_id, "payment": {"gateway": "test", "token": "tok_visa"}}
+
+
+async def order_cancel(w: World) -> dict[str, Any]:
+    order = await w.confirmed_order()
+    return {"orderId": order["id"], "reason": "Changed my mind"}
+
+
+async def fulfillment_create(w: World) -> dict[str, Any]:
+    order = await w.confirmed_order()
+    return {"orderId": order["id"]}
+
+
+async def fulfillment_update(w: World) -> dict[str, Any]:
+    fulfillment = await w.fulfillment(await w.confirmed_order())
+    return {"fulfillmentId": fulfillment["id"], "status": "PICKED"}
+
+
+async def return_request_create(w: World) -> dict[str, Any]:
+    order = await w.delivered_order()
+    return {"orderId": order["id"], "reason": "Too small", "lines": w.return_lines(order)}
+
+
+async def requested_return(w: World) -> dict[str, Any]:
+    return {"returnRequestId": (await w.return_request("REQUESTED"))["id"], "note": "Checked"}
+
+
+async def approved_return(w: World) -> dict[str, Any]:
+    return {"returnRequestId": (await w.return_request("APPROVED"))["id"], "note": "Parcel in"}
+
+
+async def received_return(w: World) -> dict[str, Any]:
+    return {"returnRequestId": (await w.return_request("RECEIVED"))["id"], "note": "Refund it"}
+
+
+async def approval_request_create(w: World) -> dict[str, Any]:
+    order = await w.confirmed_order()
+    return {"action": "ORDER_CANCEL_AFTER_SHIPMENT", "subjectId": order["id"], "reason": "Parcel lost"}
+
+
+async def approval_request_decide(w: World) -> dict[str, Any]:
+    approval = await w.pending_approval()
+    return {"approvalId": approval["id"], "decision": "APPROVE", "evidence": "Carrier confirmed the loss"}
+
+
+BUILDERS: dict[str, Builder] = {
+    "customerRegister": customer_register,
+    "tokenCreate": token_create,
+    "channelCreate": channel_create,
+    "warehouseCreate": warehouse_create,
+    "deliveryMethodCreate": delivery_method_create,
+    "categoryCreate": category_create,
+    "productCreate": product_create,
+    "productUpdate": product_update,
+    "stockSet": stock_set,
+    "campaignCreate": campaign_create,
+    "campaignStatusUpdate": campaign_status_update,
+    "cartCreate": cart_create,
+    "cartLinesAdd": cart_lines_add,
+    "cartLinesUpdate": cart_lines_update,
+    "cartLinesRemove": cart_lines_remove,
+    "cartPromoCodeApply": cart_promo_code_apply,
+    "cartDeliveryUpdate": cart_delivery_update,
+    "checkoutComplete": checkout_complete,
+    "orderCancel": order_cancel,
+    "fulfillmentCreate": fulfillment_create,
+    "fulfillmentUpdate": fulfillment_update,
+    "returnRequestCreate": return_request_create,
+    "returnRequestApprove": requested_return,
+    "returnRequestReject": requested_return,
+    "returnRequestReceive": approved_return,
+    "returnRequestRefund": received_return,
+    "approvalRequestCreate": approval_request_create,
+    "approvalRequestDecide": approval_request_decide,
+}
+
+
+# --- the check ---------------------------------------------------------------------------------------
+
+async def world_for(client: GraphQLClient) -> World:
+    shop = await build_shop(client)
+    world = World(client, shop)
+    world.cart_holder = await world.owner()
+    return world
+
+
+async def assert_role_check(world: World, mutation: str, *, who: str, token: str | None, allowed: bool,
+                            input: dict[str, Any]) -> None:
+    """Call `mutation` as `who`: allowed -> no error of any kind; denied -> PERMISSION_DENIED and
+    not one row written."""
+    if "idempotencyKey" in _input_type(mutation).fields:
+        input = {**input, "idempotencyKey": new_key()}
+    before = None if allowed else await snapshot(world.db)
+    body = await world.client.gql(document(mutation), {"input": input}, token=token)
+    expected = "allowed" if allowed else "PERMISSION_DENIED"
+    assert not body.get("errors"), f"{mutation} as {who}: expected {expected}, got top-level errors {body['errors']}"
+    errors = body["data"][mutation]["userErrors"]
+    if allowed:
+        assert errors == [], f"{mutation} as {who}: expected allowed, got userErrors {errors}"
+        return
+    codes = [e["code"] for e in errors]
+    assert "PERMISSION_DENIED" in codes, f"{mutation} as {who}: expected PERMISSION_DENIED, got userErrors {errors}"
+    after = await snapshot(world.db)
+    assert after == before, f"{mutation} as {who}: refused, but it wrote {changed_tables(before, after)}"
+
+
+# --- the tests ---------------------------------------------------------------------------------------
+
+def test_matrix_covers_every_mutation() -> None:
+    """A new mutation fails here until it gets a row in MATRIX (and a builder)."""
+    assert set(MATRIX) == set(MUTATION_FIELDS), {
+        "in the schema, not in MATRIX": sorted(set(MUTATION_FIELDS) - set(MATRIX)),
+        "in MATRIX, not in the schema": sorted(set(MATRIX) - set(MUTATION_FIELDS))}
+    assert set(BUILDERS) == set(MATRIX)
+    for name, entry in MATRIX.items():
+        assert entry.allowed <= EVERYONE, name
+        assert entry.row and entry.subject, name
+    assert set(CART_MUTATIONS) <= {name for name, entry in MATRIX.items() if entry.owner_scoped}
+
+
+@pytest.mark.parametrize(("mutation", "actor"), [(m, a) for m in MATRIX for a in ACTORS],
+                         ids=[f"{m}-{a}" for m in MATRIX for a in ACTORS])
+async def test_role_matrix(client: GraphQLClient, mutation: str, actor: str) -> None:
+    world = await world_for(client)
+    input = await BUILDERS[mutation](world)
+    await assert_role_check(world, mutation, who=actor, token=await world.token_of(actor),
+                            allowed=actor in MATRIX[mutation].allowed, input=input)
+
+
+@pytest.mark.parametrize(("mutation", "actor"), [(m, a) for m in CART_MUTATIONS for a in ACTORS],
+                         ids=[f"{m}-{a}" for m in CART_MUTATIONS for a in ACTORS])
+async def test_own_cart(client: GraphQLClient, mutation: str, actor: str) -> None:
+    """A cart the caller created is the caller's: a customer's own cart, or a guest cart (anonymous
+    and staff callers have no customer record) that the caller holds the id of."""
+    world = await world_for(client)
+    world.cart_holder = await world.token_of(actor)
+    input = await BUILDERS[mutation](world)
+    await assert_role_check(world, mutation, who=f"{actor} (on a cart it created)", token=world.cart_holder,
+                            allowed=True, input=input)
+
+
+OWNER_SCOPED = [name for name, entry in MATRIX.items() if entry.owner_scoped]
+
+
+@pytest.mark.parametrize("mutation", OWNER_SCOPED)
+async def test_other_customer_is_refused(client: GraphQLClient, mutation: str) -> None:
+    """Another customer is not the owner: "Denied: PERMISSION_DENIED"."""
+    world = await world_for(client)
+    input = await BUILDERS[mutation](world)
+    other = await world.shop.token("other-customer@example.com", Role.CUSTOMER)
+    await assert_role_check(world, mutation, who="another CUSTOMER", token=other, allowed=False, input=input)
+
+
+@pytest.mark.parametrize(("actor", "allowed"), [(CUSTOMER, False), (SUPPORT, True), (MANAGER, True),
+                                                (ADMIN, True)])
+async def test_owner_cannot_cancel_after_fulfillment_starts(client: GraphQLClient, actor: str,
+                                                            allowed: bool) -> None:
+    """"cancel an order: its customer before fulfillment starts; SUPPORT, MANAGER, ADMIN"."""
+    world = await world_for(client)
+    order = await world.confirmed_order()
+    await world.fulfillment(order)  # PROCESSING: fulfillment has started, nothing shipped
+    await assert_role_check(world, "orderCancel", who=f"{actor} (fulfillment started)",
+                            token=await world.token_of(actor), allowed=allowed,
+                            input={"orderId": order["id"], "reason": "Changed my mind"})
+
+
+@pytest.mark.parametrize("actor", [MANAGER, ADMIN])
+async def test_nobody_decides_their_own_request(client: GraphQLClient, actor: str) -> None:
+    """"decide approval: MANAGER, ADMIN, not the requester"."""
+    world = await world_for(client)
+    order = await world.confirmed_order()
+    token = await world.token_of(actor)
+    approval = (await world.ok(APPROVAL_CREATE, "approvalRequestCreate", {
+        "action": "ORDER_CANCEL_AFTER_SHIPMENT", "subjectId": order["id"], "reason": "Parcel lost",
+        "idempotencyKey": new_key()}, token))["approvalRequest"]
+    await assert_role_check(world, "approvalRequestDecide", who=f"{actor} (its requester)", token=token,
+                            allowed=False, input={"approvalId": approval["id"], "decision": "APPROVE",
+                                                  "evidence": "I say so"})
