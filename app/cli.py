@@ -122,6 +122,43 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _work(settings: Settings) -> None:
+    """Relay the outbox, deliver webhooks and complete orders until stopped (SIGTERM / Ctrl-C)."""
+    import signal
+
+    from app.db import Database
+    from app.integrations.outbox import OutboxRelay
+    from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
+    from app.main import sweep_periodically
+    from app.pubsub import make_broker
+
+    db = Database(settings.database_url)
+    broker = make_broker(settings.redis_url)
+    await broker.start()
+    dispatcher = WebhookDispatcher(db, policy=RetryPolicy(base_seconds=settings.webhook_retry_base_seconds,
+                                                           max_attempts=settings.webhook_max_attempts),
+                                   poll_seconds=settings.relay_poll_seconds)
+    relay = OutboxRelay(db, broker, poll_seconds=settings.relay_poll_seconds, on_published=dispatcher.wake)
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run()),
+             asyncio.create_task(sweep_periodically(db, settings))]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print("worker: relaying the outbox and delivering webhooks", file=sys.stderr)
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await broker.stop()
+    await db.dispose()
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(_work(settings))
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace, settings: Settings | None) -> int:
     from schema.schema import build_schema
 
@@ -165,6 +202,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
                         help="repeat for several roles")
     create.set_defaults(run=cmd_user_create)
+
+    commands.add_parser("worker", help="relay outbox events and deliver webhooks (production: any number)"
+                        ).set_defaults(run=cmd_worker)
 
     commands.add_parser("sweep", help="complete delivered orders whose return window has closed").set_defaults(
         run=cmd_sweep)

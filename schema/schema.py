@@ -26,6 +26,7 @@ from resolvers.order import OrderMutation, OrderQuery
 from resolvers.returns import ReturnMutation, ReturnQuery
 from resolvers.store import StoreMutation, StoreQuery
 from resolvers.subscriptions import Subscription
+from resolvers.webhooks import WebhookMutation, WebhookQuery
 from schema.account import Customer
 from schema.errors import should_mask
 from schema.extensions import HideSuggestions
@@ -38,13 +39,13 @@ MAX_TOKENS = 5000
 
 @strawberry.type(description="Everything a client can read.")
 class Query(NodeQuery, StoreQuery, CatalogQuery, CampaignQuery, AccountQuery, CartQuery, OrderQuery, ReturnQuery,
-            AuditQuery):
+            AuditQuery, WebhookQuery):
     pass
 
 
 @strawberry.type(description="Everything a client can change; each takes one input and returns userErrors.")
 class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation, CartMutation, OrderMutation,
-               FulfillmentMutation, ReturnMutation):
+               FulfillmentMutation, ReturnMutation, WebhookMutation):
     pass
 
 

@@ -12,7 +12,7 @@ from app.pagination import Page, PageRequest, cut_page, encode_cursor, seek
 from app.services.cart_view import CART_COLUMNS, CartView, view_carts
 from aiodataloader import DataLoader
 from models import (ApprovalRequest, AuditEvent, Cart, EcommerceOrder, Fulfillment, FulfillmentLine, OrderLine,
-                    Payment, ReturnLine, ReturnRequest)
+                    Payment, ReturnLine, ReturnRequest, WebhookAttempt, WebhookDelivery, WebhookEndpoint)
 
 ORDER_COLUMNS = tuple(EcommerceOrder.__table__.c)
 ORDER_CURSOR = "order:id-desc"
@@ -61,6 +61,10 @@ class OrderLoaders:
             .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_request_id)
             .where(ReturnLine.order_line_id.in_(ids), ReturnRequest.received_at.isnot(None))
             .group_by(ReturnLine.order_line_id), default=0)
+
+        self.webhook_attempts = many_per_key(
+            db, lambda ids: select(*WebhookAttempt.__table__.c).where(WebhookAttempt.delivery_id.in_(ids))
+            .order_by(WebhookAttempt.id), key="delivery_id")
 
     async def _cart_views(self, ids: Sequence[str]) -> list[CartView | None]:
         async with self.db.read() as conn:
@@ -156,3 +160,35 @@ async def list_approvals(db: Database, *, status: str | None) -> list[Row[Any]]:
         stmt = stmt.where(ApprovalRequest.status == status)
     async with db.read() as conn:
         return list((await conn.execute(stmt)).all())
+
+
+DELIVERY_CURSOR = "webhook-delivery:id-desc"
+
+
+def delivery_cursor(row: Row[Any]) -> str:
+    return encode_cursor(DELIVERY_CURSOR, [row.id])
+
+
+def _deliveries(stmt: Any, endpoint_id: int | None, status: str | None) -> Any:
+    if endpoint_id is not None:
+        stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
+    return stmt.where(WebhookDelivery.status == status) if status else stmt
+
+
+async def list_deliveries(db: Database, *, page: PageRequest, endpoint_id: int | None,
+                          status: str | None) -> Page[Row[Any]]:
+    stmt = seek(_deliveries(select(*WebhookDelivery.__table__.c), endpoint_id, status), [WebhookDelivery.id],
+                descending=True, page=page)
+    async with db.read() as conn:
+        return cut_page((await conn.execute(stmt)).all(), page)
+
+
+async def count_deliveries(db: Database, *, endpoint_id: int | None, status: str | None) -> int:
+    async with db.read() as conn:
+        return int(await conn.scalar(_deliveries(select(func.count()).select_from(WebhookDelivery),
+                                                 endpoint_id, status)) or 0)
+
+
+async def list_endpoints(db: Database) -> list[Row[Any]]:
+    async with db.read() as conn:
+        return list((await conn.execute(select(*WebhookEndpoint.__table__.c).order_by(WebhookEndpoint.id))).all())

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     READ_AUDIT = "READ_AUDIT"
     VERIFY_AUDIT = "VERIFY_AUDIT"
     READ_REPORTS = "READ_REPORTS"
+    MANAGE_INTEGRATIONS = "MANAGE_INTEGRATIONS"  # webhook endpoints and their delivery log
 
 
 R = Role
@@ -49,6 +50,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.READ_AUDIT: frozenset({R.SUPPORT, R.MANAGER, R.ADMIN}),
     Permission.VERIFY_AUDIT: frozenset({R.ADMIN}),
     Permission.READ_REPORTS: frozenset({R.MERCHANDISER, R.MANAGER, R.ADMIN}),
+    Permission.MANAGE_INTEGRATIONS: frozenset({R.ADMIN}),
 }
 
 

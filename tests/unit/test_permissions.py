@@ -20,6 +20,7 @@ EXPECTED = {
     Permission.READ_AUDIT: {R.SUPPORT, R.MANAGER, R.ADMIN},
     Permission.VERIFY_AUDIT: {R.ADMIN},
     Permission.READ_REPORTS: {R.MERCHANDISER, R.MANAGER, R.ADMIN},
+    Permission.MANAGE_INTEGRATIONS: {R.ADMIN},
 }
 
 
