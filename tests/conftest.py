@@ -37,6 +37,24 @@ def postgres_template() -> Iterator[PostgresTemplate]:
     template.close()
 
 
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("COMMERCE_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means unreachable
+        message = f"Redis not reachable at {url} ({type(exc).__name__}: {exc})"
+        if IN_CI:
+            pytest.fail(f"{message}; CI=true requires it", pytrace=False)
+        pytest.skip(f"{message}; set COMMERCE_TEST_REDIS_URL to run the Redis tests")
+    return url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
