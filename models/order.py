@@ -16,6 +16,8 @@ class EcommerceOrder(Base):
         Index("ix_orders_created_at", "created_at"),
         Index("ix_orders_customer_id", "customer_id", "id"),
         Index("ix_orders_status", "status"),
+        # salesReport: a period scan grouped by channel and campaign.
+        Index("ix_orders_report", "created_at", "channel_id", "campaign_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,6 +23,7 @@ from resolvers.catalog import CatalogMutation, CatalogQuery
 from resolvers.fulfillment import FulfillmentMutation
 from resolvers.node import NodeQuery
 from resolvers.order import OrderMutation, OrderQuery
+from resolvers.reports import ReportQuery
 from resolvers.returns import ReturnMutation, ReturnQuery
 from resolvers.store import StoreMutation, StoreQuery
 from resolvers.subscriptions import Subscription
@@ -39,7 +40,7 @@ MAX_TOKENS = 5000
 
 @strawberry.type(description="Everything a client can read.")
 class Query(NodeQuery, StoreQuery, CatalogQuery, CampaignQuery, AccountQuery, CartQuery, OrderQuery, ReturnQuery,
-            AuditQuery, WebhookQuery):
+            AuditQuery, ReportQuery, WebhookQuery):
     pass
 
 

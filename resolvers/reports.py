@@ -1,0 +1,35 @@
+"""salesReport for MERCHANDISER, MANAGER, ADMIN."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import strawberry
+
+from app.policy.permissions import Permission
+from app.reports.sales import Dimension, sales_report
+from resolvers.base import Info, currency, require_query
+from schema.errors import PublicError
+from schema.reports import KpiRow, ReportDimension, SalesReport
+
+MAX_SPAN = timedelta(days=20 * 366)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@strawberry.type
+class ReportQuery:
+    @strawberry.field(description="KPIs over [from, to) by channel and/or campaign (MERCHANDISER, MANAGER, ADMIN).")
+    async def sales_report(self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")],
+                           to: datetime, group_by: list[ReportDimension] | None = None) -> SalesReport:  # type: ignore[valid-type]
+        require_query(info, Permission.READ_REPORTS)
+        start, end = _utc(from_), _utc(to)
+        if end <= start or end - start > MAX_SPAN:
+            raise PublicError("'to' must be after 'from', at most twenty years later.", "INVALID")
+        report = await sales_report(info.context.db, start=start, end=end,
+                                    group_by=[Dimension(d.value) for d in group_by or []], now=info.context.now,
+                                    abandon_after=info.context.abandon_after)
+        return SalesReport(from_=start, to=end, group_by=list(report.group_by),
+                           rows=[KpiRow.of(r, currency(info)) for r in report.rows],
+                           total=KpiRow.of(report.total, currency(info)))

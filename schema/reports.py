@@ -1,0 +1,61 @@
+"""KPI report types."""
+
+from datetime import datetime
+
+import strawberry
+
+from app.context import Context
+from app.reports.sales import Dimension, Kpis
+from schema.campaign import Campaign
+from schema.common import Money
+from schema.store import Channel
+
+Info = strawberry.Info[Context, None]
+
+ReportDimension = strawberry.enum(Dimension, name="ReportDimension", description="What a report is split by.")
+
+
+@strawberry.type(description="KPIs of one group of carts and orders (definitions: README, KPIs).")
+class KpiRow:
+    carts_created: int = strawberry.field(description="Carts created in the period with at least one line, or converted.")
+    carts_converted: int
+    carts_abandoned: int = strawberry.field(description="Of those, abandoned at report time.")
+    conversion_rate: float = strawberry.field(description="cartsConverted / cartsCreated, 0 when no carts.")
+    cart_abandonment_rate: float = strawberry.field(description="cartsAbandoned / cartsCreated, 0 when no carts.")
+    orders: int = strawberry.field(description="Orders created in the period, cancelled ones excluded.")
+    revenue: Money = strawberry.field(description="Sum of order totals: shipping in, discounts out, refunds not deducted.")
+    average_order_value: Money = strawberry.field(description="revenue / orders.")
+    units_sold: int
+    units_returned: int = strawberry.field(description="Units of those orders in returns that reached RECEIVED.")
+    return_rate: float = strawberry.field(description="unitsReturned / unitsSold, 0 when nothing sold.")
+    channel_id: strawberry.Private[int | None]
+    campaign_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, kpis: Kpis, currency: str) -> "KpiRow":
+        return cls(carts_created=kpis.carts_created, carts_converted=kpis.carts_converted,
+                   carts_abandoned=kpis.carts_abandoned, conversion_rate=kpis.conversion_rate,
+                   cart_abandonment_rate=kpis.cart_abandonment_rate, orders=kpis.orders,
+                   revenue=Money(amount=kpis.revenue, currency=currency),
+                   average_order_value=Money(amount=kpis.average_order_value, currency=currency),
+                   units_sold=kpis.units_sold, units_returned=kpis.units_returned, return_rate=kpis.return_rate,
+                   channel_id=kpis.channel_id, campaign_id=kpis.campaign_id)
+
+    @strawberry.field(description="Null where the report is not split by channel, or for the total row.")
+    async def channel(self, info: Info) -> Channel | None:
+        row = await info.context.catalog.channel.load(self.channel_id) if self.channel_id else None
+        return Channel.from_row(row) if row else None
+
+    @strawberry.field(description="Null where not split by campaign, or for carts and orders with no campaign.")
+    async def campaign(self, info: Info) -> Campaign | None:
+        row = await info.context.catalog.campaign.load(self.campaign_id) if self.campaign_id else None
+        return Campaign.from_row(row, info.context.settings.currency) if row else None
+
+
+@strawberry.type(description="KPIs over [from, to), split by channel and/or campaign, with a total row.")
+class SalesReport:
+    from_: datetime = strawberry.field(name="from")
+    to: datetime
+    group_by: list[ReportDimension]  # type: ignore[valid-type]
+    rows: list[KpiRow]
+    total: KpiRow
