@@ -78,7 +78,9 @@ async def database_url(template: SqliteTemplate | PostgresTemplate) -> AsyncIter
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key=TEST_SECRET, env="development")
+    # No background relay in ASGI tests: its polling would show up in statement counts. Tests of
+    # the relay, subscriptions and webhooks run real servers (tests/live).
+    return Settings(database_url=database_url, secret_key=TEST_SECRET, env="development", run_relay=False)
 
 
 @pytest.fixture
