@@ -127,18 +127,13 @@ async def _work(settings: Settings) -> None:
     import signal
 
     from app.db import Database
-    from app.integrations.outbox import OutboxRelay
-    from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
-    from app.main import sweep_periodically
+    from app.main import background_workers, sweep_periodically
     from app.pubsub import make_broker
 
     db = Database(settings.database_url)
     broker = make_broker(settings.redis_url)
     await broker.start()
-    dispatcher = WebhookDispatcher(db, policy=RetryPolicy(base_seconds=settings.webhook_retry_base_seconds,
-                                                           max_attempts=settings.webhook_max_attempts),
-                                   poll_seconds=settings.relay_poll_seconds)
-    relay = OutboxRelay(db, broker, poll_seconds=settings.relay_poll_seconds, on_published=dispatcher.wake)
+    relay, dispatcher = background_workers(db, broker, settings)
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run()),
              asyncio.create_task(sweep_periodically(db, settings))]
     stop = asyncio.Event()

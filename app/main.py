@@ -112,6 +112,15 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
 SWEEP_EVERY_SECONDS = 60
 
 
+def background_workers(db: Database, broker: Broker, settings: Settings) -> tuple[OutboxRelay, WebhookDispatcher]:
+    """The outbox relay and the webhook dispatcher it wakes (API processes and `commerce worker`)."""
+    dispatcher = WebhookDispatcher(db, policy=RetryPolicy(base_seconds=settings.webhook_retry_base_seconds,
+                                                           max_attempts=settings.webhook_max_attempts),
+                                   poll_seconds=settings.relay_poll_seconds)
+    relay = OutboxRelay(db, broker, poll_seconds=settings.relay_poll_seconds, on_published=dispatcher.wake)
+    return relay, dispatcher
+
+
 async def sweep_periodically(db: Database, settings: Settings) -> None:
     """Complete delivered orders whose return window has closed (DESIGN.md: COMPLETED)."""
     from datetime import UTC, datetime
@@ -141,10 +150,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         db = Database(settings.database_url)
         broker = make_broker(settings.redis_url)
         await broker.start()
-        dispatcher = WebhookDispatcher(db, policy=RetryPolicy(base_seconds=settings.webhook_retry_base_seconds,
-                                                               max_attempts=settings.webhook_max_attempts),
-                                       poll_seconds=settings.relay_poll_seconds)
-        relay = OutboxRelay(db, broker, poll_seconds=settings.relay_poll_seconds, on_published=dispatcher.wake)
+        relay, dispatcher = background_workers(db, broker, settings)
         state.update(db=db, broker=broker, relay=relay, dispatcher=dispatcher)
         state["graphql"] = GraphQLApp(db=db, settings=settings, broker=broker, gateways=gateways,
                                       on_commit=relay.wake if settings.run_relay else None)

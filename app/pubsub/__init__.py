@@ -89,15 +89,15 @@ class InProcessBroker:
         return None
 
 
-class RedisBroker:
+class RedisBroker(InProcessBroker):
     """Redis pub/sub across processes: publish to `commerce:<channel>`, and one PSUBSCRIBE
-    `commerce:*` per process feeding the local fan-out."""
+    `commerce:*` per process feeding the local fan-out (subscribing is the in-process broker's)."""
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
+        super().__init__()
         self.redis = redis.from_url(url)
-        self.local = LocalFanout()
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -133,14 +133,6 @@ class RedisBroker:
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         await self.redis.publish(f"{PREFIX}{channel}", orjson.dumps(message))
-
-    async def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]:  # type: ignore[override]
-        async with self.local.listen(channel) as queue:
-            while True:
-                yield await queue.get()
-
-    def subscriber_count(self) -> int:
-        return self.local.count()
 
     async def ping(self) -> None:
         await self.redis.ping()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from app.auth import Viewer
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.money import ZERO
 from app.domain.states import (FULFILLMENT_TRANSITIONS, ORDER_TRANSITIONS, PAYMENT_TRANSITIONS,
@@ -29,6 +30,20 @@ async def order_for_change(uow: UnitOfWork, order_id: int, field: str = "orderId
     if order is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That order does not exist.", "input", field)
     return order
+
+
+async def order_for_viewer(uow: UnitOfWork, order_id: int) -> tuple[EcommerceOrder, Viewer, bool]:
+    """The order locked for change, its viewer, and whether the viewer is its customer. Nobody but
+    its customer and staff gets further (PERMISSION_DENIED)."""
+    viewer = uow.actor.viewer
+    if viewer is None:
+        raise DomainError.of(ErrorCode.PERMISSION_DENIED, "Sign in to do this.")
+    order = await order_for_change(uow, order_id)
+    is_owner = viewer.customer_id is not None and viewer.customer_id == order.customer_id
+    if not is_owner and not viewer.is_staff:
+        raise DomainError.of(ErrorCode.PERMISSION_DENIED, "This order belongs to another customer.",
+                             "input", "orderId")
+    return order, viewer, is_owner
 
 
 def move_order(uow: UnitOfWork, order: EcommerceOrder, to: OrderStatus, *, approval_id: str | None = None,
@@ -120,13 +135,7 @@ async def cancel_order(*, uow: UnitOfWork, order_id: int, reason: str, approval_
     check = Checker()
     reason_ = check.text(reason, "reason", label="Reason", max_length=1000, required=True)
     check.raise_if_any()
-    viewer = uow.actor.viewer
-    if viewer is None:
-        raise DomainError.of(ErrorCode.PERMISSION_DENIED, "Sign in to do this.")
-    order = await order_for_change(uow, order_id)
-    is_owner = viewer.customer_id is not None and viewer.customer_id == order.customer_id
-    if not is_owner and not viewer.is_staff:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "That order does not exist.", "input", "orderId")
+    order, viewer, is_owner = await order_for_viewer(uow, order_id)
     started = bool(await uow.session.scalar(select(func.count()).where(Fulfillment.order_id == order.id)))
     decision = may_cancel(OrderStatus(order.status), roles=viewer.roles, is_owner=is_owner,
                           fulfillment_started=started)

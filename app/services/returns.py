@@ -16,7 +16,7 @@ from app.policy import returns as policy
 from app.policy.permissions import Permission
 from app.services.approvals import consume_approval
 from app.services.common import enforce, require
-from app.services.orders import order_for_change, refund_payment
+from app.services.orders import order_for_change, order_for_viewer, refund_payment
 from app.services.unit_of_work import UnitOfWork
 from models import (ApprovalRequest, Fulfillment, FulfillmentLine, OrderLine, ReturnLine,
                     ReturnRequest, Stock)
@@ -57,13 +57,7 @@ async def create_return(*, uow: UnitOfWork, order_id: int, reason: str, items: S
         at.count(item.quantity, "quantity", label="Quantity", minimum=1, maximum=999)
         at.text(item.reason, "reason", label="Reason", max_length=1000)
     check.raise_if_any()
-    viewer = uow.actor.viewer
-    if viewer is None:
-        raise DomainError.of(ErrorCode.PERMISSION_DENIED, "Sign in to do this.")
-    order = await order_for_change(uow, order_id)
-    is_owner = viewer.customer_id is not None and viewer.customer_id == order.customer_id
-    if not is_owner and not viewer.is_staff:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "That order does not exist.", "input", "orderId")
+    order, viewer, is_owner = await order_for_viewer(uow, order_id)
     enforce(policy.may_request_return(viewer.roles, is_owner=is_owner))
     order_lines = set((await uow.session.execute(
         select(OrderLine.id).where(OrderLine.order_id == order.id))).scalars())
