@@ -79,9 +79,8 @@ async def create_fulfillment(*, uow: UnitOfWork, order_id: int, warehouse_id: in
     elif await session.get(Warehouse, warehouse_id) is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That warehouse does not exist.", "input", "warehouseId")
     if chosen is None:
-        wanted = [LineQuantity(lid, min(left, max(0, held.get((lid, warehouse_id), 0))))
-                  for lid, left in remaining.items() if left > 0]
-        wanted = [w for w in wanted if w.quantity > 0]
+        wanted = [w for w in (LineQuantity(lid, _default_quantity(lid, left, warehouse_id, held))
+                              for lid, left in remaining.items()) if w.quantity > 0]
         if not wanted:
             raise DomainError.of(ErrorCode.INVALID, "Nothing is left to fulfill from this warehouse.",
                                  "input", "lines")
@@ -101,8 +100,7 @@ async def create_fulfillment(*, uow: UnitOfWork, order_id: int, warehouse_id: in
     session.add(fulfillment)
     await session.flush()
     for i, want in enumerate(wanted):
-        await _hold_in_warehouse(uow, order_lines[want.order_line_id], warehouse_id, want.quantity,
-                                 held.get((want.order_line_id, warehouse_id), 0), i)
+        await _hold_in_warehouse(uow, order_lines[want.order_line_id], warehouse_id, want.quantity, held, i)
         session.add(FulfillmentLine(fulfillment_id=fulfillment.id, order_line_id=want.order_line_id,
                                     quantity=want.quantity))
     await session.flush()
@@ -116,11 +114,20 @@ async def create_fulfillment(*, uow: UnitOfWork, order_id: int, warehouse_id: in
     return fulfillment
 
 
+def _default_quantity(line_id: int, left: int, warehouse_id: int, held: dict[tuple[int, int], int]) -> int:
+    """Lines omitted: what the warehouse holds for the line; a line held nowhere (its allocation
+    was released by a cancelled fulfillment) is taken whole, from this warehouse."""
+    here = max(0, held.get((line_id, warehouse_id), 0))
+    anywhere = sum(max(0, q) for (lid, _), q in held.items() if lid == line_id)
+    return min(left, here) if anywhere else left
+
+
 async def _hold_in_warehouse(uow: UnitOfWork, line: OrderLine, warehouse_id: int, quantity: int,
-                             held: int, index: int) -> None:
-    """Make sure `quantity` units of the line are allocated in this warehouse, allocating the
-    shortfall there (released allocations elsewhere are the caller's business)."""
-    short = quantity - max(0, held)
+                             held: dict[tuple[int, int], int], index: int) -> None:
+    """Make sure `quantity` units of the line are allocated in this warehouse: allocate the
+    shortfall here, then give back as many units the line held elsewhere (not promised to another
+    fulfillment), so that the order never holds more stock than it needs."""
+    short = quantity - max(0, held.get((line.id, warehouse_id), 0))
     if short <= 0:
         return
     stock = await uow.session.scalar(select(Stock).where(Stock.variant_id == line.variant_id,
@@ -132,6 +139,18 @@ async def _hold_in_warehouse(uow: UnitOfWork, line: OrderLine, warehouse_id: int
                              "input", "lines", str(index), "quantity")
     uow.session.add_all(Allocation(order_id=line.order_id, order_line_id=line.id, stock_id=t.stock_id,
                                    warehouse_id=t.warehouse_id, quantity=t.quantity) for t in taken)
+    for allocation in (await uow.session.execute(
+            select(Allocation).where(Allocation.order_line_id == line.id, Allocation.warehouse_id != warehouse_id,
+                                     Allocation.quantity > 0).order_by(Allocation.id))).scalars():
+        spare = min(short, allocation.quantity, max(0, held.get((line.id, allocation.warehouse_id), 0)))
+        if spare <= 0:
+            continue
+        allocation.quantity -= spare
+        held[(line.id, allocation.warehouse_id)] -= spare
+        await release(uow.session, allocation.stock_id, spare)
+        short -= spare
+        if short == 0:
+            break
 
 
 def emit_fulfillment(uow: UnitOfWork, fulfillment: Fulfillment, previous: str | None) -> None:
