@@ -33,9 +33,14 @@ def line_problems(requested: Sequence[tuple[int, int]], *, delivered: Mapping[in
     return problems
 
 
+RETURNABLE = frozenset({OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+
+
 def window_decision(status: OrderStatus, delivered_at: datetime | None, now: datetime, window_days: int) -> Decision:
-    if status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED) or delivered_at is None:
-        return Decision.refuse(ErrorCode.RETURN_NOT_ELIGIBLE, "Only delivered orders can be returned.")
+    """Delivered units may come back within the window from the (last) delivery; a partly
+    delivered order's delivered lines too."""
+    if status not in RETURNABLE or delivered_at is None:
+        return Decision.refuse(ErrorCode.RETURN_NOT_ELIGIBLE, "Only delivered items can be returned.")
     if now > delivered_at + timedelta(days=window_days):
         return Decision(False, ErrorCode.RETURN_WINDOW_EXPIRED,
                         f"The {window_days}-day return window has closed; a manager's approval is needed.",

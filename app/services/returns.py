@@ -65,7 +65,9 @@ async def create_return(*, uow: UnitOfWork, order_id: int, reason: str, items: S
     if unknown:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That line is not part of this order.",
                              "input", "lines", str(unknown[0]), "orderLineId")
-    window = policy.window_decision(OrderStatus(order.status), order.delivered_at, uow.now, window_days)
+    last_delivery = order.delivered_at or await uow.session.scalar(
+        select(func.max(Fulfillment.delivered_at)).where(Fulfillment.order_id == order.id))
+    window = policy.window_decision(OrderStatus(order.status), last_delivery, uow.now, window_days)
     used_approval = None
     if window.needs_approval is not None and approval_id is not None:
         used_approval = await consume_approval(uow, approval_id, action=window.needs_approval,
@@ -163,6 +165,8 @@ async def refund_return(*, uow: UnitOfWork, return_id: int, note: str | None, ap
     request = await uow.session.get(ReturnRequest, return_id)
     if request is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That return request does not exist.", "input", "returnRequestId")
+    # The move is checked before any approval is spent on it.
+    transition(RETURN_TRANSITIONS, ReturnStatus(request.status), ReturnStatus.REFUNDED, subject="return request")
     amount = round_money(sum((line.unit_price * quantity for line, quantity in (await uow.session.execute(
         select(OrderLine, ReturnLine.quantity).join(ReturnLine, ReturnLine.order_line_id == OrderLine.id)
         .where(ReturnLine.return_request_id == request.id))).all()), ZERO))

@@ -730,3 +730,23 @@ async def test_an_order_whose_return_was_rejected_completes(client: GraphQLClien
     await set_delivered_at(client, order, days_ago=31)
     assert await complete(client) == 1
     assert (await state(client, crew, order))["status"] == "COMPLETED"
+
+
+async def test_delivered_lines_of_a_partly_delivered_order_can_be_returned(
+        client: GraphQLClient, shop: Shop, crew: Crew) -> None:
+    order = await shop.order({"TEE-0": 2, "BOOTS-0": 1}, key="partly", token=crew.ann)
+    await shipment(client, crew, order, "PICKED", "SHIPPED", "DELIVERED", lines={"TEE-0": 2})
+    await shipment(client, crew, order, "PICKED", "SHIPPED", lines={"BOOTS-0": 1})
+    assert (await state(client, crew, order))["status"] == "SHIPPED"
+    assert codes(await request_return(client, crew.ann, order, {"BOOTS-0": 1})) == ["RETURN_NOT_ELIGIBLE"]
+    returned = await request_return(client, crew.ann, order, {"TEE-0": 1})
+    assert returned["userErrors"] == [] and returned["returnRequest"]["status"] == "REQUESTED"
+
+
+async def test_a_refunded_return_cannot_be_refunded_again_even_above_the_limit(
+        client: GraphQLClient, shop: Shop, crew: Crew) -> None:
+    order = await delivered_order(shop, crew, {"TEE-0": 1})
+    return_id = (await request_return(client, crew.ann, order, {"TEE-0": 1}))["returnRequest"]["id"]
+    for document, token in ((APPROVE, crew.support), (RECEIVE, crew.picker), (REFUND, crew.support)):
+        assert (await decide(client, token, document, return_id))["userErrors"] == []
+    assert codes(await decide(client, crew.support, REFUND, return_id)) == ["INVALID_TRANSITION"]
