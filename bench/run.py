@@ -3,9 +3,10 @@
     .venv/bin/python bench/run.py --products 3000 --concurrency 8 --duration 10 --sizes 20,100
 
 Seeds a fresh database (a temporary SQLite file, or a PostgreSQL database it creates and drops with
---database-url), starts both servers with one worker each, checks that they return identical data,
-then drives each with a closed loop of `--concurrency` clients for `--duration` seconds (or
-`--max-requests`, whichever comes first). Prints a markdown table and writes bench/results/*.json.
+--database-url), starts both servers with one worker each on one pinned core, checks that they
+return identical data, then drives each with a closed loop of `--concurrency` clients for
+`--duration` seconds (or `--max-requests`, whichever comes first), in `--rounds` slices that
+alternate the endpoints. Prints a markdown table and writes bench/results/*.json. See bench/README.md.
 """
 
 import argparse
@@ -85,8 +86,7 @@ class Measurement:
     rps: float
     p50_ms: float
     p99_ms: float
-    # Server process CPU (user + system) per request, and its share of one core during the run:
-    # below ~90% the server was not the bottleneck (the load generator shares the machine).
+    # Server process CPU (user + system) per request, and its share of one core during the run.
     server_cpu_ms_per_request: float
     server_cpu_share: float
     client_cpu_share: float
@@ -111,7 +111,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "shared machine hits both alike")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per endpoint and size")
     parser.add_argument("--sizes", default="20,100", help="comma-separated page sizes (1-100)")
-    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=(os.cpu_count() or 1) > 1,
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction,
+                        default=len(os.sched_getaffinity(0)) > 1,
                         help="run the servers on the first CPU and the load generator on the others "
                              "(default with 2+ CPUs)")
     parser.add_argument("--database-url", help="a PostgreSQL URL (postgresql+asyncpg://...) whose database "
