@@ -119,7 +119,9 @@ def _error(message: str) -> Response:
 
 def create_app(database_url: str | None = None) -> Starlette:
     """Factory for uvicorn (`--factory`): the database is opened in the lifespan, as in app.main."""
-    database_url = database_url or os.environ.get("COMMERCE_DATABASE_URL", "sqlite+aiosqlite:///./commerce.db")
+    database_url = database_url or os.environ.get("COMMERCE_DATABASE_URL")
+    if not database_url:
+        raise RuntimeError("Set COMMERCE_DATABASE_URL to the database the API serves.")
     currency = os.environ.get("COMMERCE_CURRENCY", "USD").upper()
     databases: list[Database] = []
 
