@@ -4,6 +4,7 @@ import time
 
 import orjson
 import pytest
+import websockets.exceptions
 
 from app.integrations.signatures import signed_headers
 from app.policy.permissions import Role
@@ -82,9 +83,10 @@ async def test_only_staff_may_follow_every_order(shop: Shop, live: LiveClient) -
 
 
 async def test_a_bad_token_is_refused_at_connection_init(live: LiveClient) -> None:
-    with pytest.raises(Exception):  # the server closes the socket (4403) instead of acknowledging
+    with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:  # instead of connection_ack
         async with subscribe(live.server.base_url, FULFILLMENT_UPDATES, {}, token="not-a-token"):
             pass
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 
 def warehouse_post(live: LiveClient, event: dict, *, secret: str = WAREHOUSE_SECRET, age: int = 0,

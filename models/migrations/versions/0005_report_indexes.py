@@ -5,7 +5,6 @@ Revises: 0004
 Create Date: 2026-11-25 02:30:28.069668
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 
