@@ -95,18 +95,22 @@ async def sales_report(db: Database, *, start: datetime, end: datetime, group_by
                     _one(and_(Cart.status == CartStatus.ACTIVE, Cart.line_count > 0, Cart.updated_at <= idle_since,
                               Cart.updated_at > now - EXPIRES_AFTER)).label("abandoned"))
              .where(Cart.created_at >= start, Cart.created_at < end).group_by(*cart_keys))
+    # Orders of the period first, so that lines and returns are summed for those orders only.
+    period = (select(EcommerceOrder.id, EcommerceOrder.channel_id, EcommerceOrder.campaign_id, EcommerceOrder.total)
+              .where(EcommerceOrder.created_at >= start, EcommerceOrder.created_at < end,
+                     EcommerceOrder.status != OrderStatus.CANCELLED).subquery())
     units = (select(OrderLine.order_id, func.sum(OrderLine.quantity).label("units"))
-             .group_by(OrderLine.order_id).subquery())
+             .join(period, period.c.id == OrderLine.order_id).group_by(OrderLine.order_id).subquery())
     returned = (select(ReturnRequest.order_id, func.sum(ReturnLine.quantity).label("units"))
                 .join(ReturnLine, ReturnLine.return_request_id == ReturnRequest.id)
+                .join(period, period.c.id == ReturnRequest.order_id)
                 .where(ReturnRequest.received_at.isnot(None)).group_by(ReturnRequest.order_id).subquery())
-    order_keys = _keys(group_by, EcommerceOrder.channel_id, EcommerceOrder.campaign_id)
-    orders = (select(*order_keys, func.count().label("orders"), func.sum(EcommerceOrder.total).label("revenue"),
+    order_keys = _keys(group_by, period.c.channel_id, period.c.campaign_id)
+    orders = (select(*order_keys, func.count().label("orders"), func.sum(period.c.total).label("revenue"),
                      func.sum(units.c.units).label("sold"), func.sum(func.coalesce(returned.c.units, 0)).label("returned"))
-              .join(units, units.c.order_id == EcommerceOrder.id)
-              .outerjoin(returned, returned.c.order_id == EcommerceOrder.id)
-              .where(EcommerceOrder.created_at >= start, EcommerceOrder.created_at < end,
-                     EcommerceOrder.status != OrderStatus.CANCELLED)
+              .select_from(period)
+              .join(units, units.c.order_id == period.c.id)
+              .outerjoin(returned, returned.c.order_id == period.c.id)
               .group_by(*order_keys))
     groups: dict[tuple[Any, Any], Kpis] = {}
 

@@ -26,6 +26,7 @@ async def test_subscriber_on_one_process_sees_updates_made_through_another(
         ann = await shop.token("ann@example.com", Role.CUSTOMER)
         staff = await shop.token("picker@example.com", Role.FULFILLMENT)
         order = await shop.order({"TEE-0": 1}, key="scaled", token=ann)
+        await live_writer.wait_until_relayed()
         async with subscribe(reader.base_url, FULFILLMENT_UPDATES, {"id": order["id"]}, token=ann) as sub:
             await live_reader.wait_for_subscriptions(1)
             created = await live_writer.data(FULFILLMENT_CREATE, {"input": {"orderId": order["id"],

@@ -28,6 +28,7 @@ async def shipped_order(shop: Shop, live: LiveClient) -> tuple[dict, str, str]:
     staff = await shop.token("picker@example.com", Role.FULFILLMENT)
     created = await live.data(FULFILLMENT_CREATE, {"input": {"orderId": order["id"], "idempotencyKey": "f"}},
                               token=staff)
+    await live.wait_until_relayed()
     return order, created["fulfillmentCreate"]["fulfillment"]["id"], ann
 
 

@@ -138,7 +138,7 @@ async def test_events_committed_before_a_crash_are_delivered_after_restart(datab
             shop = await build_shop(live)  # type: ignore[arg-type]
             await register(live, shop, url, ["fulfillment.status_changed"])
             order = await shop.order({"TEE-0": 1}, key="before-crash")
-            await asyncio.wait_for(_until_relayed(db), 30)
+            await live.wait_until_relayed()
         # A server whose relay dies (SIGKILL) between the commit and the publish of an event.
         async with live_server(database_url, TEST_SECRET, extra_env=crashing) as doomed:
             staff = await shop.token("picker@example.com", Role.FULFILLMENT)
@@ -159,12 +159,6 @@ async def _pending_events(db: Any) -> int:
     async with db.read() as conn:
         return int(await conn.scalar(select(func.count()).select_from(OutboxEvent)
                                      .where(OutboxEvent.published_at.is_(None))) or 0)
-
-
-async def _until_relayed(db: Any) -> None:
-    """Until every outbox event so far is published (so only the next one meets the fault)."""
-    while await _pending_events(db):
-        await asyncio.sleep(0.05)
 
 
 async def _until_dead(server: Any) -> None:

@@ -95,6 +95,25 @@ class LiveClient:
 
         return issue_token(viewer, secret=self.secret_key, now=datetime.now(UTC), lifetime=timedelta(minutes=15))
 
+    async def wait_until_relayed(self, timeout: float = 20.0) -> None:
+        """Until every outbox event committed so far is published, so that a subscriber that
+        connects next sees only what happens after it."""
+        import asyncio
+
+        from sqlalchemy import func, select
+
+        from models import OutboxEvent
+
+        async def poll() -> None:
+            while True:
+                async with self.db.read() as conn:
+                    if not await conn.scalar(select(func.count()).select_from(OutboxEvent)
+                                             .where(OutboxEvent.published_at.is_(None))):
+                        return
+                await _pause()
+
+        await asyncio.wait_for(poll(), timeout)
+
     async def wait_for_subscriptions(self, count: int, timeout: float = 20.0) -> None:
         """Until the server reports `count` live subscriptions (its /readyz), so that an update made
         next is sure to find its subscriber."""
