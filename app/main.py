@@ -5,6 +5,7 @@ import contextlib
 import gc
 import logging
 import re
+from urllib.parse import parse_qsl
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -15,13 +16,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from app import response_cache
 from app.auth import InvalidToken, Viewer, read_token
+from app.response_cache import ResponseCache
 from app.context import Context
 from app.db import Database
 from app.integrations import inbound
@@ -33,6 +36,7 @@ from app.settings import Settings
 from schema.schema import build_schema
 
 logger = logging.getLogger("commerce")
+MAX_REQUEST_BODY = 1024 * 1024
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CHANNEL_RE = re.compile(r"^[a-z0-9-]{1,64}$")
 
@@ -64,6 +68,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         self.broker = broker
         self.gateways = gateways
         self.on_commit = on_commit
+        self.cache = ResponseCache(settings.response_cache_seconds)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         """Authenticate the WebSocket in connection_init: {"authorization": "Bearer <token>"}."""
@@ -89,7 +94,55 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
                 await response(scope, receive, send)
                 return
+            if authorization is None and self.cache.enabled:
+                await self._cached(scope, receive, send, headers)
+                return
         await super().__call__(scope, receive, send)
+
+    async def _cached(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
+        """Serve anonymous public catalog queries from the response cache when it can."""
+        body = b""
+        if scope["method"] == "POST":
+            while True:
+                message = await receive()
+                body += message.get("body", b"")
+                if not message.get("more_body") or len(body) > MAX_REQUEST_BODY:
+                    break
+            payload: Any = None
+            with contextlib.suppress(orjson.JSONDecodeError):
+                payload = orjson.loads(body)
+        else:
+            params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            payload = {"query": params.get("query"), "operationName": params.get("operationName")}
+            with contextlib.suppress(orjson.JSONDecodeError):
+                payload["variables"] = orjson.loads(params.get("variables") or "null")
+        channel = headers.get(b"x-channel", b"").decode("latin-1") or None
+        key = self.cache.key(payload, channel)
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        if key is None:
+            await super().__call__(scope, replay if scope["method"] == "POST" else receive, send)
+            return
+        cached = self.cache.get(key)
+        if cached is not None:
+            await Response(cached, media_type="application/json", headers={"X-Cache": "hit"})(scope, receive, send)
+            return
+        version = response_cache.current_version()
+        status, chunks = 0, []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await super().__call__(scope, replay if scope["method"] == "POST" else receive, capture)
+        if status == 200:
+            self.cache.put(key, version, b"".join(chunks))
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         request_id = request.headers.get("x-request-id", "")

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = 1.0
     run_relay: bool = True
     max_subscriptions_per_connection: int = 20
+    response_cache_seconds: float = 2.0
     access_token_minutes: int = 15
     refresh_token_days: int = 30
 

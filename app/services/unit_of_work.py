@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Viewer
+from app import response_cache
 from app.db import Database
 from app.domain.audit_chain import canonical_json, chain_hash
 from app.services import idempotency
@@ -127,6 +128,7 @@ class UnitOfWork:
         self.session.add_all(self._outbox)
         await self.session.commit()
         self._committed = True
+        response_cache.bump()
         if self._outbox and self.on_commit is not None:
             self.on_commit()
 
