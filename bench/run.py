@@ -102,6 +102,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--products", type=int, default=3000, help="products to seed")
+    parser.add_argument("--response-cache", action=argparse.BooleanOptionalAction, default=False,
+                        help="let the API answer repeated anonymous catalog reads from its response cache")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per endpoint and size")
     parser.add_argument("--max-requests", type=int, default=100_000,
@@ -424,7 +426,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             database_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
         env = {**os.environ, "COMMERCE_DATABASE_URL": database_url, "COMMERCE_ENV": "production",
-               "COMMERCE_SECRET_KEY": secrets.token_urlsafe(48), "PYTHONDONTWRITEBYTECODE": "1"}
+               "COMMERCE_SECRET_KEY": secrets.token_urlsafe(48), "PYTHONDONTWRITEBYTECODE": "1",
+               # Off by default: every request of the load repeats one document, which the cache
+               # would answer without executing it (measure that with --response-cache).
+               "COMMERCE_RESPONSE_CACHE_SECONDS": "2.0" if args.response_cache else "0"}
         prepare(env, args.products, workdir)
 
         graphql_port, plain_port = free_port(), free_port()
