@@ -114,8 +114,10 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         else:
             params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             payload = {"query": params.get("query"), "operationName": params.get("operationName")}
-            with contextlib.suppress(orjson.JSONDecodeError):
+            try:
                 payload["variables"] = orjson.loads(params.get("variables") or "null")
+            except orjson.JSONDecodeError:
+                payload = None  # whatever the executor makes of them, do not cache it
         channel = headers.get(b"x-channel", b"").decode("latin-1") or None
         key = self.cache.key(payload, channel)
 

@@ -8,10 +8,12 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, String, literal, tuple_
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -75,13 +77,29 @@ def seek(stmt: Select[Any], keys: Sequence[ColumnElement[Any]], *, descending: b
     """Order by `keys` (the last one unique) and cut the page after or before the cursor."""
     reverse = descending != page.backward
     if page.cursor is not None:
-        if len(page.cursor) != len(keys):
+        if len(page.cursor) != len(keys) or not all(map(_fits, keys, page.cursor)):
             raise PaginationError("The cursor is not valid.")
         bound = tuple_(*(literal(value, key.type) for key, value in zip(keys, page.cursor, strict=True)))
         row = tuple_(*keys)
         stmt = stmt.where(row < bound if reverse else row > bound)
     order = [key.desc() if reverse else key.asc() for key in keys]
     return stmt.order_by(*order).limit(page.limit + 1)
+
+
+def _fits(key: ColumnElement[Any], value: Any) -> bool:
+    """Whether a cursor value can be compared with its column (a forged cursor is refused, not a 500)."""
+    from models.base import Amount, UTCDateTime
+
+    kind = key.type
+    if isinstance(kind, Amount):
+        return isinstance(value, Decimal) and value.is_finite() and abs(value) < 10**15
+    if isinstance(kind, UTCDateTime):
+        return isinstance(value, datetime) and value.tzinfo is not None
+    if isinstance(kind, Integer):
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**31 - 1
+    if isinstance(kind, String):
+        return isinstance(value, str) and "\x00" not in value and len(value) <= 1000
+    return False
 
 
 @dataclass(slots=True)

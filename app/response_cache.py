@@ -69,7 +69,10 @@ class ResponseCache:
             return None
         if not is_public_catalog_query(query, name):
             return None
-        material = orjson.dumps([query, variables or {}, name, channel], option=orjson.OPT_SORT_KEYS)
+        try:
+            material = orjson.dumps([query, variables or {}, name, channel], option=orjson.OPT_SORT_KEYS)
+        except (orjson.JSONEncodeError, TypeError):
+            return None
         return hashlib.sha256(material).hexdigest()
 
     def get(self, key: str) -> bytes | None:

@@ -1,6 +1,7 @@
 """What every resolver shares: decoding ids from input, running a write as one unit of work."""
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from schema.common import user_errors
 from schema.errors import PermissionDenied, PublicError, Unauthenticated
 
 Info = strawberry.Info[Context, None]
+TEXT_KEY_RE = re.compile(r"^[0-9a-f]{32}$")  # cart tokens (app/services/carts.new_cart_id)
 P = TypeVar("P")
 
 
@@ -79,7 +81,7 @@ async def _shown(present: Callable[[Any], Any], entity: Any) -> dict[str, Any]:
 def input_key(global_id: str, type_name: str, *field: str) -> str:
     """The (text) key inside a global id from mutation input, e.g. a cart's token."""
     decoded = decode_id(global_id)
-    if decoded is None or decoded[0] != type_name:
+    if decoded is None or decoded[0] != type_name or not TEXT_KEY_RE.match(decoded[1]):
         raise DomainError.of(ErrorCode.INVALID, f"That is not a valid {type_name} id.", "input", *field)
     return decoded[1]
 

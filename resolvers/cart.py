@@ -7,7 +7,7 @@ import strawberry
 from app.ids import decode_id
 from app.services import carts as cart_service
 from app.services.checkout import PaymentRequest, complete_checkout
-from resolvers.base import Info, currency, input_key, input_pk, write
+from resolvers.base import TEXT_KEY_RE, Info, currency, input_key, input_pk, write
 from schema.cart import (
     Cart,
     CartCreateInput,
@@ -46,7 +46,7 @@ class CartQuery:
     @strawberry.field(description="A cart, for its owner (a guest cart: whoever holds its id).")
     async def cart(self, info: Info, id: strawberry.ID) -> Cart | None:
         decoded = decode_id(id)
-        if decoded is None or decoded[0] != "Cart" or len(decoded[1]) > 64:
+        if decoded is None or decoded[0] != "Cart" or not TEXT_KEY_RE.match(decoded[1]):
             return None
         view = await info.context.orders.cart_view.load(decoded[1])
         if view is None or not viewer_may_use(info, view.cart.customer_id):

@@ -82,7 +82,7 @@ class CatalogQuery:
             pk = decode_int_id(id, "Product")
             row = await loaders.product.load(pk) if pk is not None else None
         elif slug is not None:
-            row = await loaders.product_by_slug.load(slug[:200])
+            row = await loaders.product_by_slug.load(slug[:200]) if "\x00" not in slug else None
         else:
             raise PublicError("Pass id or slug.", "INVALID")
         return Product.from_row(row, info.context.settings.currency) if row else None
@@ -107,7 +107,7 @@ class CatalogQuery:
             pk = decode_int_id(id, "Category")
             row = await loaders.category.load(pk) if pk is not None else None
         elif slug is not None:
-            row = await loaders.category_by_slug.load(slug[:200])
+            row = await loaders.category_by_slug.load(slug[:200]) if "\x00" not in slug else None
         else:
             raise PublicError("Pass id or slug.", "INVALID")
         return Category.from_row(row) if row else None

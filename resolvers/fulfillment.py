@@ -16,13 +16,14 @@ def _present(fulfillment: object) -> dict[str, object]:
 class FulfillmentMutation:
     @strawberry.mutation(description="Fulfill an order (all remaining lines by default) from a warehouse.")
     async def fulfillment_create(self, info: Info, input: FulfillmentCreateInput) -> FulfillmentPayload:
-        lines = None if input.lines is None else [
-            fulfillment_service.LineQuantity(
-                input_pk(line.order_line_id, "OrderLine", "lines", str(i), "orderLineId") or 0, line.quantity)
-            for i, line in enumerate(input.lines)]
+        def lines() -> list[fulfillment_service.LineQuantity] | None:
+            return None if input.lines is None else [
+                fulfillment_service.LineQuantity(
+                    input_pk(line.order_line_id, "OrderLine", "lines", str(i), "orderLineId") or 0, line.quantity)
+                for i, line in enumerate(input.lines)]
         return await write(info, FulfillmentPayload, input, lambda uow: fulfillment_service.create_fulfillment(
             uow=uow, order_id=input_pk(input.order_id, "EcommerceOrder", "orderId") or 0,
-            warehouse_id=input_pk(input.warehouse_id, "Warehouse", "warehouseId"), lines=lines), _present)
+            warehouse_id=input_pk(input.warehouse_id, "Warehouse", "warehouseId"), lines=lines()), _present)
 
     @strawberry.mutation(description="Move a fulfillment through its table; carrier and tracking number at shipment.")
     async def fulfillment_update(self, info: Info, input: FulfillmentUpdateInput) -> FulfillmentPayload:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from app.ids import decode_id, encode_id
+from app.ids import decode_id, encode_id, int_key
 from app.loaders.accounts import customer_by_id
 from resolvers.base import Info
 from schema.account import Customer
@@ -14,6 +14,7 @@ from schema.campaign import Campaign
 from schema.catalog import Category, Product, ProductVariant
 from schema.common import Node
 from app.policy.orders import may_read_order
+from app.policy.permissions import Permission, has_permission
 from schema.errors import PublicError
 from schema.fulfillment import Fulfillment
 from schema.returns import ApprovalRequest, ReturnRequest
@@ -62,7 +63,7 @@ async def _delivery_method(info: Info, pk: int) -> Node | None:
 
 async def _customer(info: Info, pk: int) -> Node | None:
     viewer = info.context.viewer
-    if viewer is None or not (viewer.is_staff or viewer.customer_id == pk):
+    if viewer is None or not (viewer.customer_id == pk or has_permission(viewer.roles, Permission.READ_ANY_ORDER)):
         return None
     row = await customer_by_id(info.context.db, pk)
     return Customer.from_row(row) if row else None
@@ -129,10 +130,11 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     decoded = decode_id(global_id)
     if decoded is not None and decoded[0] in TEXT_KEYED:
         return await TEXT_KEYED[decoded[0]](info, decoded[1])
-    if decoded is None or not decoded[1].isdigit() or len(decoded[1]) > 18:
+    pk = int_key(decoded[1]) if decoded is not None else None
+    if decoded is None or pk is None:
         return None
     resolver = NODE_RESOLVERS.get(decoded[0])
-    return await resolver(info, int(decoded[1])) if resolver else None
+    return await resolver(info, pk) if resolver else None
 
 
 @strawberry.type

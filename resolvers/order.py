@@ -1,5 +1,6 @@
 """Order reads: an order for its customer and staff; lists for staff; a customer's own orders."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -25,6 +26,13 @@ from schema.order import (
 MAX_STATUSES = 10
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """A filter bound; one without a time zone is read as UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 async def order_connection(info: Info, *, first: int | None, after: str | None, **flt: Any) -> EcommerceOrderConnection:
     page = page_request(first=first, after=after, last=None, before=None, kind=ORDER_CURSOR)
     db = info.context.db
@@ -44,10 +52,11 @@ async def _filter(info: Info, flt: OrderFilter | None) -> dict[str, Any]:
         raise PublicError("Too many statuses.", "INVALID")
     channel_id = None
     if flt.channel is not None:
-        channel_id = await info.context.catalog.channel_id(flt.channel[:64]) or -1  # unknown: no orders
+        known = "\x00" not in flt.channel and await info.context.catalog.channel_id(flt.channel[:64])
+        channel_id = known or -1  # unknown: no orders
     return {"statuses": [s.value for s in flt.status] if flt.status else None, "channel_id": channel_id,
             "campaign_id": query_pk(flt.campaign_id, "Campaign", "campaignId") if flt.campaign_id else None,
-            "created_after": flt.created_after, "created_before": flt.created_before, "customer_id": None}
+            "created_after": _utc(flt.created_after), "created_before": _utc(flt.created_before), "customer_id": None}
 
 
 @strawberry.type

@@ -5,7 +5,7 @@ from typing import Any
 import strawberry
 
 from app.domain.errors import DomainError, ErrorCode
-from app.ids import decode_id
+from app.ids import decode_id, int_key
 from app.loaders.orders import RETURN_CURSOR, count_returns, list_approvals, list_returns, return_cursor
 from app.pagination import page_request
 from app.policy.decisions import ApprovalAction as DomainApprovalAction
@@ -70,12 +70,13 @@ class ReturnQuery:
 class ReturnMutation:
     @strawberry.mutation(description="Ask to return delivered units (the order's customer; SUPPORT, MANAGER, ADMIN).")
     async def return_request_create(self, info: Info, input: ReturnRequestCreateInput) -> ReturnRequestPayload:
-        items = [return_service.ReturnItem(
-            input_pk(line.order_line_id, "OrderLine", "lines", str(i), "orderLineId") or 0, line.quantity, line.reason)
-            for i, line in enumerate(input.lines)]
+        def items() -> list[return_service.ReturnItem]:
+            return [return_service.ReturnItem(
+                input_pk(line.order_line_id, "OrderLine", "lines", str(i), "orderLineId") or 0, line.quantity,
+                line.reason) for i, line in enumerate(input.lines)]
         return await write(info, ReturnRequestPayload, input, lambda uow: return_service.create_return(
             uow=uow, order_id=input_pk(input.order_id, "EcommerceOrder", "orderId") or 0, reason=input.reason,
-            items=items, approval_id=input_pk(input.approval_id, "ApprovalRequest", "approvalId"),
+            items=items(), approval_id=input_pk(input.approval_id, "ApprovalRequest", "approvalId"),
             window_days=info.context.settings.return_window_days), _present_return(info))
 
     @strawberry.mutation(description="Approve a requested return (SUPPORT, MANAGER, ADMIN).")
@@ -106,11 +107,12 @@ class ReturnMutation:
     async def approval_request_create(self, info: Info, input: ApprovalRequestCreateInput) -> ApprovalRequestPayload:
         async def run(uow: Any) -> Any:
             decoded = decode_id(input.subject_id)
-            if decoded is None or not decoded[1].isdigit() or len(decoded[1]) > 18:
+            subject = int_key(decoded[1]) if decoded else None
+            if decoded is None or subject is None:
                 raise DomainError.of(ErrorCode.INVALID, "That is not a valid id.", "input", "subjectId")
             return await approval_service.request_approval(
                 uow=uow, action=DomainApprovalAction(input.action.value), subject_type=decoded[0],
-                subject_id=int(decoded[1]), reason=input.reason)
+                subject_id=subject, reason=input.reason)
         return await write(info, ApprovalRequestPayload, input, run, _present_approval)
 
     @strawberry.mutation(description="Approve (evidence required) or reject (MANAGER, ADMIN; never the requester).")

@@ -28,8 +28,14 @@ class Customer(Node):
     @strawberry.field(description="This customer's orders, newest first.")
     async def orders(self, info: strawberry.Info, first: int | None = None,
                      after: str | None = None) -> EcommerceOrderConnection:
+        from app.policy.permissions import Permission, has_permission
         from resolvers.order import order_connection
+        from schema.errors import PermissionDenied
 
+        viewer = info.context.viewer
+        if viewer is None or not (viewer.customer_id == self.pk
+                                  or has_permission(viewer.roles, Permission.READ_ANY_ORDER)):
+            raise PermissionDenied("Only the customer and order staff may read these orders.")
         return await order_connection(info, first=first, after=after, statuses=None, channel_id=None,
                                       campaign_id=None, created_after=None, created_before=None,
                                       customer_id=self.pk)

@@ -90,6 +90,9 @@ class ReturnRequest(Node):
 
     @strawberry.field(description="The approval that allowed it, e.g. past the return window.")
     async def approval(self, info: Info) -> ApprovalRequest | None:
+        viewer = info.context.viewer
+        if viewer is None or not viewer.is_staff:
+            return None  # reasons and evidence are internal
         row = await info.context.orders.approval.load(self.row.approval_id) if self.row.approval_id else None
         return ApprovalRequest.from_row(row) if row else None
 

@@ -178,7 +178,8 @@ class CatalogLoaders:
 
 def _nested_cursor(page: PageRequest) -> tuple[str, int]:
     cursor = page.cursor or ()
-    if len(cursor) != 2 or not isinstance(cursor[0], str) or not isinstance(cursor[1], int):
+    if (len(cursor) != 2 or not isinstance(cursor[0], str) or "\x00" in cursor[0]
+            or not isinstance(cursor[1], int) or not 0 <= cursor[1] <= 2**31 - 1):
         raise PaginationError("The cursor is not valid.")
     return cursor[0], cursor[1]
 

@@ -25,13 +25,23 @@ class ProductSortField(StrEnum):
 
 
 def _parse_decimal(text: str) -> Decimal:
-    return Decimal(text)
+    return Decimal(_parse_text(text))
+
+
+def _parse_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(value)
+    return value
+
+
+def _parse_moment(value: object) -> datetime:
+    return datetime.fromisoformat(_parse_text(value))
 
 
 SORT_KEYS: dict[ProductSortField, tuple[ColumnElement[Any], Callable[[str], Any]]] = {
-    ProductSortField.NAME: (Product.name, str),
+    ProductSortField.NAME: (Product.name, _parse_text),
     ProductSortField.PRICE: (Product.min_price, _parse_decimal),
-    ProductSortField.CREATED_AT: (Product.created_at, datetime.fromisoformat),
+    ProductSortField.CREATED_AT: (Product.created_at, _parse_moment),
 }
 
 

@@ -46,7 +46,7 @@ async def decide_approval(*, uow: UnitOfWork, approval_id: int, approve: bool, e
     viewer = uow.actor.viewer
     if viewer is None:
         raise DomainError.of(ErrorCode.PERMISSION_DENIED, "Sign in to do this.")
-    approval = await uow.session.get(ApprovalRequest, approval_id, with_for_update=True)
+    approval = await uow.session.get(ApprovalRequest, approval_id, with_for_update=True, populate_existing=True)
     if approval is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That approval request does not exist.", "input", "approvalId")
     enforce(policy.may_decide(viewer.roles, decider_id=viewer.user_id, requester_id=approval.requested_by_user_id))

@@ -80,7 +80,7 @@ async def create_campaign(*, uow: UnitOfWork, name: str, code: str | None, disco
 
 async def update_campaign_status(*, uow: UnitOfWork, campaign_id: int, status: CampaignStatus) -> Campaign:
     require(uow.actor, Permission.MANAGE_CATALOG)
-    campaign = await uow.session.get(Campaign, campaign_id, with_for_update=True)
+    campaign = await uow.session.get(Campaign, campaign_id, with_for_update=True, populate_existing=True)
     if campaign is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That campaign does not exist.", "input", "campaignId")
     current = CampaignStatus(campaign.status)

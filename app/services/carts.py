@@ -44,7 +44,7 @@ def _check_quantities(check: Checker, lines: Sequence[LineChange], field: str, *
 async def cart_for_change(uow: UnitOfWork, cart_id: str, *, abandon_after: timedelta) -> Cart:
     """The cart, locked for this transaction, after the ownership and status checks every change
     needs. An abandoned cart becomes ACTIVE again on any change."""
-    cart = await uow.session.get(Cart, cart_id, with_for_update=True) if len(cart_id) <= 64 else None
+    cart = await uow.session.get(Cart, cart_id, with_for_update=True, populate_existing=True) if len(cart_id) <= 64 else None
     if cart is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That cart does not exist.", "input", "cartId")
     viewer = uow.actor.viewer

@@ -86,6 +86,11 @@ async def create_fulfillment(*, uow: UnitOfWork, order_id: int, warehouse_id: in
                                  "input", "lines")
     else:
         wanted = list(chosen)
+        seen: set[int] = set()
+        repeated = [i for i, w in enumerate(wanted) if w.order_line_id in seen or seen.add(w.order_line_id)]
+        if repeated:
+            raise DomainError.of(ErrorCode.INVALID, "Name each order line once.",
+                                 "input", "lines", str(repeated[0]), "orderLineId")
         problems = [Problem(ErrorCode.INVALID, f"At most {remaining.get(w.order_line_id, 0)} units of this "
                             "line are left to fulfill.", ("input", "lines", str(i), "quantity"))
                     for i, w in enumerate(wanted)
@@ -166,11 +171,21 @@ async def update_fulfillment(*, uow: UnitOfWork, fulfillment_id: int, status: Fu
     tracking_ = check.text(tracking_number, "trackingNumber", label="Tracking number", max_length=100)
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_FULFILLMENT)
-    fulfillment = await uow.session.get(Fulfillment, fulfillment_id, with_for_update=True)
+    fulfillment = await locked_fulfillment(uow, fulfillment_id)
     if fulfillment is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That fulfillment does not exist.", "input", "fulfillmentId")
     return await move_fulfillment(uow, fulfillment, status, carrier=carrier_, tracking_number=tracking_,
                                   gateways=gateways)
+
+
+async def locked_fulfillment(uow: UnitOfWork, fulfillment_id: int) -> Fulfillment | None:
+    """The fulfillment, locked after its order: every writer locks the order first, so an order's
+    writers never wait on each other in opposite orders (no deadlocks on PostgreSQL)."""
+    order_id = await uow.session.scalar(select(Fulfillment.order_id).where(Fulfillment.id == fulfillment_id))
+    if order_id is None:
+        return None
+    await order_for_change(uow, order_id)
+    return await uow.session.get(Fulfillment, fulfillment_id, with_for_update=True, populate_existing=True)
 
 
 async def move_fulfillment(uow: UnitOfWork, fulfillment: Fulfillment, status: FulfillmentStatus, *,

@@ -11,7 +11,7 @@ from app.domain.errors import DomainError, ErrorCode
 from app.domain.states import FulfillmentStatus, PaymentStatus
 from app.ids import decode_int_id
 from app.integrations.payments import Gateways
-from app.services.fulfillments import move_fulfillment
+from app.services.fulfillments import locked_fulfillment, move_fulfillment
 from app.services.orders import move_payment, order_for_change, sync_order_status
 from app.services.unit_of_work import UnitOfWork
 from models import Fulfillment, InboundWebhook, Payment
@@ -48,7 +48,7 @@ async def apply_warehouse_event(*, uow: UnitOfWork, webhook_id: str, event: dict
         status = FulfillmentStatus(_field(event, "status"))
     except ValueError as exc:
         raise DomainError.of(ErrorCode.INVALID, "'status' is not a fulfillment status.", "status") from exc
-    fulfillment = await uow.session.get(Fulfillment, fulfillment_id, with_for_update=True) if fulfillment_id else None
+    fulfillment = await locked_fulfillment(uow, fulfillment_id) if fulfillment_id else None
     if fulfillment is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That fulfillment does not exist.", "fulfillmentId")
     carrier, tracking = event.get("carrier"), event.get("trackingNumber")
@@ -69,11 +69,12 @@ async def apply_payment_notice(*, uow: UnitOfWork, gateway: str, webhook_id: str
     kind = _field(event, "type")
     if kind not in NOTICES:
         raise DomainError.of(ErrorCode.INVALID, f"Unknown notice type {kind}.", "type")
-    payment = await uow.session.scalar(select(Payment).where(
-        Payment.gateway == gateway, Payment.reference == _field(event, "reference")).with_for_update())
-    if payment is None:
+    payment_id, order_id = (await uow.session.execute(select(Payment.id, Payment.order_id).where(
+        Payment.gateway == gateway, Payment.reference == _field(event, "reference")))).first() or (None, None)
+    if payment_id is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "No payment with that reference.", "reference")
-    order = await order_for_change(uow, payment.order_id)
+    order = await order_for_change(uow, order_id)  # the order first, as every writer does
+    payment = await uow.session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
     to = NOTICES[kind]
     data: dict[str, object] = {"notice": webhook_id}
     if to == PaymentStatus.CAPTURED:

@@ -26,7 +26,7 @@ OPEN_RETURNS = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.RECE
 
 
 async def order_for_change(uow: UnitOfWork, order_id: int, field: str = "orderId") -> EcommerceOrder:
-    order = await uow.session.get(EcommerceOrder, order_id, with_for_update=True)
+    order = await uow.session.get(EcommerceOrder, order_id, with_for_update=True, populate_existing=True)
     if order is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That order does not exist.", "input", field)
     return order
@@ -99,8 +99,12 @@ async def current_payment(uow: UnitOfWork, order: EcommerceOrder) -> Payment | N
 async def capture_payment(uow: UnitOfWork, order: EcommerceOrder, gateways: Gateways) -> None:
     """Settlement at the first shipment: capture the authorized amount through the Payments port."""
     payment = await current_payment(uow, order)
+    if payment is not None and payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+        return  # captured at an earlier shipment
     if payment is None or payment.status != PaymentStatus.AUTHORIZED:
-        return
+        state = payment.status.lower() if payment else "missing"
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION,
+                             f"The order's payment is {state}: nothing ships without an authorized payment.")
     gateway = gateways.get(payment.gateway)
     result = await gateway.capture(reference=payment.reference or "", amount=payment.amount,
                                    currency=payment.currency) if gateway else None

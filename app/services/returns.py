@@ -106,7 +106,7 @@ async def _move(uow: UnitOfWork, return_id: int, to: ReturnStatus, permission: P
     note_ = check.text(note, "note", label="Note", max_length=1000)
     check.raise_if_any()
     require(uow.actor, permission)
-    request = await uow.session.get(ReturnRequest, return_id, with_for_update=True)
+    request = await uow.session.get(ReturnRequest, return_id, with_for_update=True, populate_existing=True)
     if request is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That return request does not exist.", "input", "returnRequestId")
     current = ReturnStatus(request.status)
@@ -162,7 +162,7 @@ async def refund_return(*, uow: UnitOfWork, return_id: int, note: str | None, ap
     """Refund the returned units at the prices paid; above the limit, an approved
     REFUND_ABOVE_LIMIT for this return is consumed (the one named, or the one on file)."""
     require(uow.actor, Permission.DECIDE_RETURN)
-    request = await uow.session.get(ReturnRequest, return_id)
+    request = await uow.session.get(ReturnRequest, return_id, with_for_update=True, populate_existing=True)
     if request is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That return request does not exist.", "input", "returnRequestId")
     # The move is checked before any approval is spent on it.

@@ -24,8 +24,12 @@ async def create_endpoint(*, uow: UnitOfWork, url: str, event_types: Sequence[st
     check = Checker()
     url_ = check.text(url, "url", label="URL", max_length=URL_MAX, required=True)
     if url_ is not None:
-        parts = urlsplit(url_)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(url_)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            valid = False
+        if not valid:
             check.add(ErrorCode.INVALID, "The URL must be an absolute http(s) URL.", "url")
     types = list(dict.fromkeys(check.items(event_types, "eventTypes", label="event type")))
     unknown = [t for t in types if t not in EVENT_TYPES]
