@@ -37,6 +37,11 @@ class EcommerceOrder(Base):
     subtotal: Mapped[Decimal] = mapped_column(Amount)
     discount: Mapped[Decimal] = mapped_column(Amount)
     shipping: Mapped[Decimal] = mapped_column(Amount)
+    # The part of the discount that went to shipping (free-shipping campaigns): shipping paid is
+    # shipping - shipping_discount.
+    shipping_discount: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0"))
+    # Shipping already given back (only by an explicit, approved choice on a refund).
+    shipping_refunded: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0"))
     total: Mapped[Decimal] = mapped_column(Amount)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -59,6 +64,9 @@ class OrderLine(Base):
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Amount)
     total: Mapped[Decimal] = mapped_column(Amount)
+    # This line's share of the cart discount, snapshotted at checkout (pricing.allocate_discount):
+    # what was paid for the line is total - discount, and refunds are computed from it.
+    discount: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0"))
 
 
 class Allocation(Base):

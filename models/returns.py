@@ -20,6 +20,8 @@ class ReturnRequest(Base):
     note: Mapped[str | None] = mapped_column(String(1000))
     approval_id: Mapped[int | None] = mapped_column(ForeignKey("approval_requests.id"))
     refund_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    # The part of refund_amount that gave back shipping (an explicit, approved choice).
+    refund_shipping: Mapped[Decimal | None] = mapped_column(Amount)
     # Set when rejected: its lines no longer count against what may still be returned.
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
