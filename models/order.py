@@ -85,6 +85,12 @@ class Allocation(Base):
 
 class Payment(Base):
     __tablename__ = "payments"
+    # The database itself refuses paying out more than was captured, or capturing more than was
+    # authorized (app/services/orders.refund_payment checks it first, with a message).
+    __table_args__ = (CheckConstraint("captured_amount >= 0 AND captured_amount <= amount",
+                                      name="captured_within_amount"),
+                      CheckConstraint("refunded_amount >= 0 AND refunded_amount <= captured_amount",
+                                      name="refunded_within_captured"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)

@@ -100,7 +100,8 @@ class ReturnMutation:
         return await write(info, ReturnRequestPayload, input, lambda uow: return_service.refund_return(
             uow=uow, return_id=_return_id(input), note=input.note,
             approval_id=input_pk(input.approval_id, "ApprovalRequest", "approvalId"),
-            limit=info.context.settings.refund_approval_limit, gateways=info.context.gateways),
+            limit=info.context.settings.refund_approval_limit, gateways=info.context.gateways,
+            refund_shipping=input.refund_shipping),
             _present_return(info))
 
     @strawberry.mutation(description="Ask a manager to allow an action on an order or return (any staff).")

@@ -34,14 +34,20 @@ class OrderLine:
     quantity: int
     unit_price: Money
     total: Money
+    discount: Money = strawberry.field(
+        description="This line's share of the order's discount, fixed at checkout (in proportion to line totals).")
+    paid_total: Money = strawberry.field(
+        description="What was paid for the line: total - discount. Refunds of its units come from this.")
     pk: strawberry.Private[int]
     variant_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: Any, currency: str) -> "OrderLine":
+        m = lambda amount: Money(amount=amount, currency=currency)  # noqa: E731
         return cls(id=strawberry.ID(encode_id("OrderLine", row.id)), product_name=row.product_name, sku=row.sku,
-                   quantity=row.quantity, unit_price=Money(amount=row.unit_price, currency=currency),
-                   total=Money(amount=row.total, currency=currency), pk=row.id, variant_id=row.variant_id)
+                   quantity=row.quantity, unit_price=m(row.unit_price), total=m(row.total),
+                   discount=m(row.discount), paid_total=m(row.total - row.discount),
+                   pk=row.id, variant_id=row.variant_id)
 
     @strawberry.field(description="Units in fulfillments that are not cancelled.")
     async def quantity_fulfilled(self, info: Info) -> int:
@@ -66,6 +72,10 @@ class EcommerceOrder(Node):
     subtotal: Money
     discount: Money
     shipping: Money
+    shipping_discount: Money = strawberry.field(
+        description="The part of the discount that went to shipping (free-shipping campaigns).")
+    shipping_refunded: Money = strawberry.field(
+        description="Shipping given back so far (only by an explicit, approved choice on a refund).")
     total: Money
     shipping_address: Address
     delivery_method_name: str = strawberry.field(description="The delivery method chosen at checkout.")
@@ -79,6 +89,7 @@ class EcommerceOrder(Node):
         return cls(id=strawberry.ID(encode_id("EcommerceOrder", row.id)), number=row.number,
                    status=DomainOrderStatus(row.status), payment_status=DomainPaymentStatus(row.payment_status),
                    email=row.email, subtotal=m(row.subtotal), discount=m(row.discount), shipping=m(row.shipping),
+                   shipping_discount=m(row.shipping_discount), shipping_refunded=m(row.shipping_refunded),
                    total=m(row.total), shipping_address=Address.from_dict(row.shipping_address),  # type: ignore[arg-type]
                    delivery_method_name=row.delivery_method_name, created_at=row.created_at, pk=row.id, row=row)
 

@@ -68,15 +68,20 @@ class ReturnRequest(Node):
     status: ReturnStatus  # type: ignore[valid-type]
     reason: str
     note: str | None
-    refund_amount: Money | None
+    refund_amount: Money | None = strawberry.field(
+        description="What was refunded: the paid amount of the returned units (plus shipping when chosen).")
+    refund_shipping: Money | None = strawberry.field(
+        description="The part of refundAmount that gave back shipping, if that was chosen.")
     created_at: datetime
     row: strawberry.Private[Any]
 
     @classmethod
     def from_row(cls, row: Any, currency: str) -> "ReturnRequest":
         refund = Money(amount=row.refund_amount, currency=currency) if row.refund_amount is not None else None
+        shipping = Money(amount=row.refund_shipping, currency=currency) if row.refund_shipping else None
         return cls(id=strawberry.ID(encode_id("ReturnRequest", row.id)), status=DomainReturnStatus(row.status),
-                   reason=row.reason, note=row.note, refund_amount=refund, created_at=row.created_at, row=row)
+                   reason=row.reason, note=row.note, refund_amount=refund, refund_shipping=shipping,
+                   created_at=row.created_at, row=row)
 
     @strawberry.field(description="The order returned from.")
     async def order(self, info: Info) -> EcommerceOrder:
@@ -138,6 +143,9 @@ class ReturnRequestDecisionInput:
     note: str | None = None
     approval_id: strawberry.ID | None = strawberry.field(
         default=None, description="Refunds above the limit: the approved REFUND_ABOVE_LIMIT (omitted: the one on file).")
+    refund_shipping: bool = strawberry.field(
+        default=False, description="Refunds only: also give back the shipping paid. Always needs an approved "
+                                   "REFUND_ABOVE_LIMIT for this return, whatever the amount; audited.")
     idempotency_key: str
 
 

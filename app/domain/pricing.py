@@ -44,6 +44,11 @@ class Quote:
     # Why the applied code gives nothing now (None when it applies or none was applied).
     promo_problem: str | None = None
     line_totals: Mapping[int, Decimal] = field(default_factory=dict)
+    # Where the discount went: each line's share (lines the campaign covers, in proportion to
+    # their totals) and the part that went to shipping (free-shipping campaigns). Checkout
+    # snapshots both: refunds give back what was paid, not list prices.
+    line_discounts: Mapping[int, Decimal] = field(default_factory=dict)
+    shipping_discount: Decimal = ZERO
 
 
 def why_not_applicable(offer: CampaignOffer, lines: Sequence[PricedLine], subtotal: Decimal,
@@ -74,6 +79,43 @@ def discount_of(offer: CampaignOffer, lines: Sequence[PricedLine], shipping: Dec
     return min(base, round_money(terms.discount_value))
 
 
+def allocate(amount: Decimal, weights: Sequence[tuple[int, Decimal]]) -> dict[int, Decimal]:
+    """Spread `amount` over the keys in proportion to their weights, each share rounded half-up
+    and the rounding remainder on the last key; no share is negative or above its weight (the
+    amount is at most the sum of the weights), and the shares add up to the amount exactly."""
+    total_weight = sum((w for _, w in weights), ZERO)
+    if not weights or total_weight <= ZERO or amount <= ZERO:
+        return {key: ZERO for key, _ in weights}
+    amount = min(amount, total_weight)
+    shares = {key: min(weight, round_money(amount * weight / total_weight)) for key, weight in weights[:-1]}
+    last_key, last_weight = weights[-1]
+    shares[last_key] = amount - sum(shares.values(), ZERO)
+    # Rounding can push the last share out of [0, its weight]: move the excess back over the
+    # earlier keys, latest first, within their own bounds.
+    excess = shares[last_key] - min(max(shares[last_key], ZERO), last_weight)
+    shares[last_key] -= excess
+    bounds = dict(weights)
+    for key, _ in reversed(weights[:-1]):
+        if excess == ZERO:
+            break
+        room = bounds[key] - shares[key] if excess > ZERO else -shares[key]
+        step = min(excess, room) if excess > ZERO else max(excess, room)
+        shares[key] += step
+        excess -= step
+    return shares
+
+
+def _where_discount_goes(offer: CampaignOffer | None, lines: Sequence[PricedLine], discount: Decimal
+                         ) -> tuple[dict[int, Decimal], Decimal]:
+    if offer is None or discount <= ZERO:
+        return {}, ZERO
+    if offer.terms.discount_type == DiscountType.FREE_SHIPPING:
+        return {}, discount
+    covered = [(line.line_id, line.total) for line in lines
+               if not offer.product_ids or line.product_id in offer.product_ids]
+    return allocate(discount, covered), ZERO
+
+
 def quote(*, lines: Sequence[PricedLine], shipping: Decimal | None, applied: CampaignOffer | None,
           automatic: Sequence[CampaignOffer], channel_id: int | None, now: datetime) -> Quote:
     subtotal = sum((line.total for line in lines), ZERO)
@@ -96,9 +138,11 @@ def quote(*, lines: Sequence[PricedLine], shipping: Decimal | None, applied: Cam
     else:
         discount = discount_of(chosen, lines, shipping_)
     total = max(ZERO, subtotal + shipping_ - discount)
+    line_discounts, shipping_discount = _where_discount_goes(chosen, lines, discount)
     return Quote(subtotal=subtotal, discount=discount, shipping=shipping_, total=total,
                  campaign_id=chosen.terms.id if chosen else None, promo_problem=promo_problem,
-                 line_totals={line.line_id: line.total for line in lines})
+                 line_totals={line.line_id: line.total for line in lines},
+                 line_discounts=line_discounts, shipping_discount=shipping_discount)
 
 
 def attribute_campaign(*, applied_id: int | None, utm_campaign_id: int | None,

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from app.domain.errors import ErrorCode, Problem
 from app.domain.states import OrderStatus
@@ -48,8 +49,12 @@ def window_decision(status: OrderStatus, delivered_at: datetime | None, now: dat
     return Decision.allow()
 
 
-def refund_decision(amount: object, limit: object) -> Decision:
-    if amount > limit:  # type: ignore[operator]
+def refund_decision(amount: Decimal, limit: Decimal, *, with_shipping: bool = False) -> Decision:
+    """Above the limit, or giving back shipping (never implied), needs an approved REFUND_ABOVE_LIMIT."""
+    if with_shipping:
+        return Decision.with_approval(ApprovalAction.REFUND_ABOVE_LIMIT,
+                                      "Refunding shipping needs a manager's approval.")
+    if amount > limit:
         return Decision.with_approval(ApprovalAction.REFUND_ABOVE_LIMIT,
                                       f"Refunds above {limit} need a manager's approval.")
     return Decision.allow()

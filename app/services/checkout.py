@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import or_, update
 
 from app.domain.errors import DomainError, ErrorCode, Problem
+from app.domain.money import ZERO
 from app.domain.states import (CART_TRANSITIONS, ORDER_TRANSITIONS, PAYMENT_TRANSITIONS, CartStatus,
                                OrderStatus, PaymentStatus, transition)
 from app.domain.validation import Checker
@@ -58,7 +59,8 @@ async def complete_checkout(*, uow: UnitOfWork, cart_id: str, payment: PaymentRe
         email=cart.email, shipping_address=cart.shipping_address, delivery_method_id=cart.delivery_method_id,
         delivery_method_name=(await session.get(DeliveryMethod, cart.delivery_method_id)).name,  # type: ignore[union-attr]
         currency=currency, subtotal=view.quote.subtotal, discount=view.quote.discount,
-        shipping=view.quote.shipping, total=view.quote.total, created_at=uow.now, updated_at=uow.now)
+        shipping=view.quote.shipping, shipping_discount=view.quote.shipping_discount,
+        total=view.quote.total, created_at=uow.now, updated_at=uow.now)
     session.add(order)
     await session.flush()
     order.number = f"CG-{order.id:06d}"
@@ -67,7 +69,8 @@ async def complete_checkout(*, uow: UnitOfWork, cart_id: str, payment: PaymentRe
     for i, line in sorted(enumerate(view.lines), key=lambda item: item[1].variant_id):
         order_line = OrderLine(order_id=order.id, variant_id=line.variant_id, product_id=line.product_id,
                                product_name=line.product_name, variant_name=line.variant_name, sku=line.sku,
-                               quantity=line.quantity, unit_price=line.unit_price, total=line.total)
+                               quantity=line.quantity, unit_price=line.unit_price, total=line.total,
+                               discount=view.quote.line_discounts.get(line.id, ZERO))
         session.add(order_line)
         await session.flush()
         taken = await allocate(session, variant_id=line.variant_id, quantity=line.quantity)

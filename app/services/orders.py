@@ -91,9 +91,11 @@ def move_payment(uow: UnitOfWork, order: EcommerceOrder, payment: Payment, to: P
              payload={"orderId": order.id, "paymentId": payment.id, "from": current, "to": to})
 
 
-async def current_payment(uow: UnitOfWork, order: EcommerceOrder) -> Payment | None:
-    return await uow.session.scalar(select(Payment).where(Payment.order_id == order.id)
-                                    .order_by(Payment.id.desc()).limit(1))
+async def current_payment(uow: UnitOfWork, order: EcommerceOrder, *, lock: bool = False) -> Payment | None:
+    stmt = select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc()).limit(1)
+    if lock:  # after the order's lock, as every writer takes them
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return await uow.session.scalar(stmt)
 
 
 async def capture_payment(uow: UnitOfWork, order: EcommerceOrder, gateways: Gateways) -> None:
@@ -114,13 +116,23 @@ async def capture_payment(uow: UnitOfWork, order: EcommerceOrder, gateways: Gate
     move_payment(uow, order, payment, PaymentStatus.CAPTURED, {"amount": str(payment.amount)})
 
 
+def refundable(payment: Payment) -> Decimal:
+    """Captured and not refunded yet: the most any refund may give back."""
+    return max(ZERO, payment.captured_amount - payment.refunded_amount)
+
+
 async def refund_payment(uow: UnitOfWork, order: EcommerceOrder, gateways: Gateways, amount: Decimal) -> Decimal:
-    """Refund up to what is left of the captured amount; PARTIALLY_REFUNDED or REFUNDED."""
-    payment = await current_payment(uow, order)
+    """Give back `amount` through the Payments port; PARTIALLY_REFUNDED or REFUNDED. The one place
+    money goes back: never more than captured minus refunded (refused, never trimmed silently)."""
+    payment = await current_payment(uow, order, lock=True)
     if payment is None or payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "There is no captured payment to refund.")
-    amount = min(amount, payment.captured_amount - payment.refunded_amount)
-    if amount <= ZERO:
+    if not amount.is_finite() or amount < ZERO:
+        raise DomainError.of(ErrorCode.INVALID, "A refund must be a positive amount.")
+    if amount > refundable(payment):
+        raise DomainError.of(ErrorCode.INVALID, f"Only {refundable(payment)} {payment.currency} of this payment is "
+                                                f"captured and not refunded; {amount} cannot be refunded.")
+    if amount == ZERO:
         return ZERO
     gateway = gateways.get(payment.gateway)
     result = await gateway.refund(reference=payment.reference or "", amount=amount,
@@ -162,7 +174,7 @@ async def cancel_order(*, uow: UnitOfWork, order_id: int, reason: str, approval_
             await gateway.void(reference=payment.reference or "")
         move_payment(uow, order, payment, PaymentStatus.VOIDED, {})
     elif payment is not None and payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
-        await refund_payment(uow, order, gateways, payment.captured_amount)
+        await refund_payment(uow, order, gateways, refundable(payment))
     move_order(uow, order, OrderStatus.CANCELLED,
                approval_id=str(used_approval) if used_approval else None, data={"reason": reason_})
     await uow.commit(order)

@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from app.domain.errors import DomainError, ErrorCode
-from app.domain.money import ZERO, round_money
+from app.domain.money import ZERO
+from app.domain.refunds import line_refund, shipping_left
 from app.domain.states import RETURN_TRANSITIONS, FulfillmentStatus, OrderStatus, ReturnStatus, transition
 from app.domain.validation import Checker
 from app.integrations.payments import Gateways
@@ -101,7 +102,7 @@ def _emit(uow: UnitOfWork, request: ReturnRequest, previous: str | None) -> None
 
 
 async def _move(uow: UnitOfWork, return_id: int, to: ReturnStatus, permission: Permission, note: str | None,
-                approval_id: str | None = None) -> ReturnRequest:
+                approval_id: str | None = None, data: dict[str, object] | None = None) -> ReturnRequest:
     check = Checker()
     note_ = check.text(note, "note", label="Note", max_length=1000)
     check.raise_if_any()
@@ -115,7 +116,7 @@ async def _move(uow: UnitOfWork, return_id: int, to: ReturnStatus, permission: P
     if note_:
         request.note = note_
     uow.audit(action=f"return.{to.lower()}", subject_type="ReturnRequest", subject_id=request.id,
-              from_status=current, to_status=to, approval_id=approval_id, data={"note": note_})
+              from_status=current, to_status=to, approval_id=approval_id, data={"note": note_, **(data or {})})
     _emit(uow, request, current)
     return request
 
@@ -157,20 +158,44 @@ async def receive_return(*, uow: UnitOfWork, return_id: int, note: str | None) -
     return request
 
 
+async def _refund_of_lines(uow: UnitOfWork, request: ReturnRequest) -> Decimal:
+    """What was paid for the returned units (app/domain/refunds.py), given the units of each line
+    that earlier refunds of the order gave back already."""
+    earlier = dict((await uow.session.execute(
+        select(ReturnLine.order_line_id, func.sum(ReturnLine.quantity))
+        .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_request_id)
+        .where(ReturnRequest.order_id == request.order_id, ReturnRequest.id != request.id,
+               ReturnRequest.refund_amount.is_not(None))
+        .group_by(ReturnLine.order_line_id))).all())
+    amount = ZERO
+    for line, quantity in (await uow.session.execute(
+            select(OrderLine, ReturnLine.quantity).join(ReturnLine, ReturnLine.order_line_id == OrderLine.id)
+            .where(ReturnLine.return_request_id == request.id).order_by(ReturnLine.id))).all():
+        amount += line_refund(paid=line.total - line.discount, quantity=line.quantity,
+                              refunded_units=int(earlier.get(line.id, 0)), returning=quantity)
+        earlier[line.id] = int(earlier.get(line.id, 0)) + quantity
+    return amount
+
+
 async def refund_return(*, uow: UnitOfWork, return_id: int, note: str | None, approval_id: int | None,
-                        limit: Decimal, gateways: Gateways) -> ReturnRequest:
-    """Refund the returned units at the prices paid; above the limit, an approved
-    REFUND_ABOVE_LIMIT for this return is consumed (the one named, or the one on file)."""
+                        limit: Decimal, gateways: Gateways, refund_shipping: bool = False) -> ReturnRequest:
+    """Refund what was paid for the returned units; shipping only when asked for explicitly. Above
+    the limit, or with shipping, an approved REFUND_ABOVE_LIMIT for this return is consumed (the one
+    named, or the one on file). Never more than the payment has captured and not refunded."""
     require(uow.actor, Permission.DECIDE_RETURN)
     request = await uow.session.get(ReturnRequest, return_id, with_for_update=True, populate_existing=True)
     if request is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That return request does not exist.", "input", "returnRequestId")
     # The move is checked before any approval is spent on it.
     transition(RETURN_TRANSITIONS, ReturnStatus(request.status), ReturnStatus.REFUNDED, subject="return request")
-    amount = round_money(sum((line.unit_price * quantity for line, quantity in (await uow.session.execute(
-        select(OrderLine, ReturnLine.quantity).join(ReturnLine, ReturnLine.order_line_id == OrderLine.id)
-        .where(ReturnLine.return_request_id == request.id))).all()), ZERO))
-    decision = policy.refund_decision(amount, limit)
+    order = await order_for_change(uow, request.order_id)
+    amount = await _refund_of_lines(uow, request)
+    shipping = shipping_left(shipping=order.shipping, shipping_discount=order.shipping_discount,
+                             shipping_refunded=order.shipping_refunded) if refund_shipping else ZERO
+    if refund_shipping and shipping == ZERO:
+        raise DomainError.of(ErrorCode.INVALID, "No shipping paid for this order is left to refund.",
+                             "input", "refundShipping")
+    decision = policy.refund_decision(amount + shipping, limit, with_shipping=refund_shipping)
     used = None
     if decision.needs_approval is not None:
         if approval_id is None:
@@ -181,10 +206,11 @@ async def refund_return(*, uow: UnitOfWork, return_id: int, note: str | None, ap
         used = await consume_approval(uow, approval_id, action=decision.needs_approval,
                                       subject_type="ReturnRequest", subject_id=request.id, message=decision.message)
     request = await _move(uow, return_id, ReturnStatus.REFUNDED, Permission.DECIDE_RETURN, note,
-                          approval_id=str(used) if used else None)
-    order = await order_for_change(uow, request.order_id)
-    request.refund_amount = await refund_payment(uow, order, gateways, amount)
+                          approval_id=str(used) if used else None,
+                          data={"lines": str(amount), "shipping": str(shipping)})
+    request.refund_amount = await refund_payment(uow, order, gateways, amount + shipping)
+    if shipping > ZERO:
+        request.refund_shipping = shipping
+        order.shipping_refunded += shipping
     await uow.commit(request)
     return request
-
-

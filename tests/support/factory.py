@@ -69,13 +69,14 @@ async def make_product(db: Database, name: str, *, prices: tuple[str, ...] = ("1
 
 async def make_campaign(db: Database, name: str, *, percent: str = "10", code: str | None = None,
                         status: str = "ACTIVE", product_ids: list[int] | None = None,
-                        channels: list[str] | None = None) -> int:
+                        channels: list[str] | None = None, kind: str = "PERCENTAGE") -> int:
+    """`percent` is the discount value: a percentage, or an amount for kind FIXED_AMOUNT."""
     from app.domain.campaigns import DiscountType
     from app.domain.states import CampaignStatus
 
     async with uow(db) as work:
         campaign_id = (await campaigns.create_campaign(
-            uow=work, name=name, code=code, discount_type=DiscountType.PERCENTAGE,
+            uow=work, name=name, code=code, discount_type=DiscountType(kind),
             discount_value=Decimal(percent), starts_at=None, ends_at=None, min_subtotal=None,
             usage_limit=None, channels=channels, product_ids=product_ids)).id
     path = {"DRAFT": [], "ACTIVE": ["ACTIVE"], "SCHEDULED": ["SCHEDULED"], "PAUSED": ["ACTIVE", "PAUSED"],

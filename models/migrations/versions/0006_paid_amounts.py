@@ -27,6 +27,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('shipping_refunded', sa.BigInteger(), nullable=False, server_default='0'))
     with op.batch_alter_table('return_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('refund_shipping', sa.BigInteger(), nullable=True))
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.create_check_constraint(op.f('ck_payments_captured_within_amount'),
+                                         'captured_amount >= 0 AND captured_amount <= amount')
+        batch_op.create_check_constraint(op.f('ck_payments_refunded_within_captured'),
+                                         'refunded_amount >= 0 AND refunded_amount <= captured_amount')
     _backfill()
 
 
@@ -57,6 +62,9 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_payments_refunded_within_captured'), type_='check')
+        batch_op.drop_constraint(op.f('ck_payments_captured_within_amount'), type_='check')
     with op.batch_alter_table('return_requests', schema=None) as batch_op:
         batch_op.drop_column('refund_shipping')
     with op.batch_alter_table('orders', schema=None) as batch_op:
