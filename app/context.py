@@ -28,6 +28,8 @@ class Context:
     on_commit: Callable[[], None] | None = None
     # Set by the WebSocket transport from the connection_init payload.
     connection_params: dict[str, Any] | None = None
+    # The calling client (address and user agent, hashed): scopes guests' idempotency keys.
+    client: str = ""
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @cached_property

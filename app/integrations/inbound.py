@@ -1,7 +1,10 @@
 """Signed inbound webhooks: `/webhooks/warehouse` and `/webhooks/payments/{gateway}`.
 
 A bad signature or a stale timestamp is refused (401) and changes nothing; a webhook id seen
-before is acknowledged again without effect; a refusal by policy is a 422 with its code."""
+before is acknowledged again without effect; an event that does not fit (an unknown subject, an
+amount that is not a finite positive sum within the payment, another currency, a move the status
+table refuses) is a 422 with its code, applied not at all and recorded in the audit trail as
+`integration.notice_refused`."""
 
 import time
 from collections.abc import Awaitable, Callable
@@ -49,6 +52,10 @@ async def _handle(request: Request, secret: str | None, system: str, db: Databas
     except integrations.AlreadyProcessed:
         return JSONResponse({"status": "already processed"})
     except DomainError as refusal:
+        async with UnitOfWork(db, Actor(viewer=None, request_id=webhook_id[:64], system=system),
+                              datetime.now(UTC)) as record:
+            await integrations.record_refusal(record, system=system, webhook_id=webhook_id, event=event,
+                                              refusal=refusal)
         return JSONResponse({"errors": [{"code": p.code, "message": p.message, "field": list(p.field or ())}
                                         for p in refusal.problems]}, status_code=422)
     return JSONResponse({"status": result.status})

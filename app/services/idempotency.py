@@ -5,6 +5,9 @@ transaction as the effect: a concurrent duplicate blocks on the unique index unt
 commits (PostgreSQL) or waits for the write lock (SQLite), then replays the stored result. The
 same key with another input is IDEMPOTENCY_KEY_REUSED. Refusals store nothing: the transaction
 that would have held the key rolled back, so a retry runs the checks again.
+
+Signed-in callers' keys are scoped by user. Guests are scoped by what only they hold: the cart's
+id for writes on a cart, else the calling client with an unguessable key (`guest_scope`).
 """
 
 import hashlib
@@ -36,6 +39,34 @@ class StoredResult:
 
 def fingerprint(operation: str, data: Any) -> str:
     return hashlib.sha256(f"{operation}:{canonical_json(data)}".encode()).hexdigest()
+
+
+GUEST_KEY_MIN = 22  # 128 bits as base64url; a UUID's 36 characters qualify
+GUEST_KEY_MIN_DISTINCT = 8
+
+
+def check_guest_key(key: str) -> str:
+    """A guest's key for a write that no cart scopes (cartCreate): it must be unguessable, so
+    that no other guest can come up with it by chance or by trying common keys."""
+    check_key(key)
+    if len(key) < GUEST_KEY_MIN or len(set(key)) < GUEST_KEY_MIN_DISTINCT:
+        raise DomainError.of(ErrorCode.INVALID, f"Without signing in, idempotencyKey must be a random value of at "
+                                                f"least {GUEST_KEY_MIN} characters, such as a UUID.",
+                             "input", "idempotencyKey")
+    return key
+
+
+def guest_scope(*, cart_id: str | None, client: str) -> str:
+    """Where a guest's key lives. A cart's id is the guest's credential for it, so writes on a
+    cart are scoped by the cart; other guest writes by the calling client (its address and user
+    agent, hashed), so a replay is only ever returned to the client that made the first call."""
+    if cart_id:
+        return f"guest:{cart_id}"
+    return f"guest-client:{client}"
+
+
+def client_fingerprint(host: str | None, user_agent: str | None) -> str:
+    return hashlib.sha256(f"{host or ''}\n{user_agent or ''}".encode()).hexdigest()[:40]
 
 
 def check_key(key: str) -> str:

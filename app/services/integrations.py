@@ -12,7 +12,8 @@ from app.domain.states import FulfillmentStatus, PaymentStatus
 from app.ids import decode_int_id
 from app.integrations.payments import Gateways
 from app.services.fulfillments import locked_fulfillment, move_fulfillment
-from app.services.orders import move_payment, order_for_change, sync_order_status
+from app.domain.money import CENT, ZERO
+from app.services.orders import move_payment, order_for_change, refundable, sync_order_status
 from app.services.unit_of_work import UnitOfWork
 from models import Fulfillment, InboundWebhook, Payment
 
@@ -60,11 +61,40 @@ async def apply_warehouse_event(*, uow: UnitOfWork, webhook_id: str, event: dict
 
 NOTICES = {"payment.captured": PaymentStatus.CAPTURED, "payment.voided": PaymentStatus.VOIDED,
            "payment.failed": PaymentStatus.FAILED, "payment.refunded": PaymentStatus.REFUNDED}
+MAX_AMOUNT_TEXT = 32
+
+
+def notice_amount(event: dict[str, Any], *, most: Decimal, currency: str) -> Decimal | None:
+    """The notice's amount validated like any input: a decimal string (or integer) that is finite,
+    above zero, in whole cents, at most `most`, and stated in the payment's currency. None when the
+    notice names no amount."""
+    raw = event.get("amount")
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, str | int) or len(str(raw)) > MAX_AMOUNT_TEXT:
+        raise DomainError.of(ErrorCode.INVALID, "'amount' must be a decimal string such as \"12.50\".", "amount")
+    try:
+        amount = Decimal(str(raw).strip())
+    except InvalidOperation as exc:
+        raise DomainError.of(ErrorCode.INVALID, "'amount' is not a decimal number.", "amount") from exc
+    if not amount.is_finite() or amount <= ZERO:
+        raise DomainError.of(ErrorCode.INVALID, "'amount' must be a finite amount above zero.", "amount")
+    if event.get("currency") != currency:
+        raise DomainError.of(ErrorCode.INVALID, f"'currency' must be the payment's currency, {currency}.",
+                             "currency")
+    if amount > most:  # checked first: a huge exponent is refused before any arithmetic on it
+        raise DomainError.of(ErrorCode.INVALID, f"'amount' {str(raw)[:20]} is more than the {most} {currency} "
+                                                "this notice may move on the payment.", "amount")
+    if int(amount.normalize().as_tuple().exponent) < -2:
+        raise DomainError.of(ErrorCode.INVALID, "'amount' may have at most two decimal places.", "amount")
+    return amount.quantize(CENT)
 
 
 async def apply_payment_notice(*, uow: UnitOfWork, gateway: str, webhook_id: str, event: dict[str, Any]) -> Payment:
     """{"type": "payment.captured" | "payment.refunded" | "payment.voided" | "payment.failed",
-    "reference": <gateway reference>, "amount": "12.50" (refunds)}"""
+    "reference": <gateway reference>, "amount": "12.50", "currency": "USD"} (amount and currency:
+    captures and refunds; without them a capture takes the authorized amount and a refund what is
+    left). A notice that does not fit the payment is refused and changes nothing."""
     await record_inbound(uow, f"payments:{gateway}", webhook_id)
     kind = _field(event, "type")
     if kind not in NOTICES:
@@ -78,17 +108,35 @@ async def apply_payment_notice(*, uow: UnitOfWork, gateway: str, webhook_id: str
     to = NOTICES[kind]
     data: dict[str, object] = {"notice": webhook_id}
     if to == PaymentStatus.CAPTURED:
-        payment.captured_amount = payment.amount
+        amount = notice_amount(event, most=payment.amount, currency=payment.currency)
+        payment.captured_amount = payment.amount if amount is None else amount
+        data["amount"] = str(payment.captured_amount)
     elif to == PaymentStatus.REFUNDED:
-        try:
-            amount = Decimal(str(event.get("amount", payment.captured_amount - payment.refunded_amount)))
-        except InvalidOperation as exc:
-            raise DomainError.of(ErrorCode.INVALID, "'amount' is not a decimal.", "amount") from exc
-        payment.refunded_amount = min(payment.captured_amount, payment.refunded_amount + amount)
+        if payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+            raise DomainError.of(ErrorCode.INVALID_TRANSITION, "Only a captured payment can be refunded.", "type")
+        left = refundable(payment)
+        amount = notice_amount(event, most=left, currency=payment.currency)
+        amount = left if amount is None else amount
+        payment.refunded_amount += amount
         if payment.refunded_amount < payment.captured_amount:
             to = PaymentStatus.PARTIALLY_REFUNDED
         data["amount"] = str(amount)
+    elif event.get("amount") is not None:
+        raise DomainError.of(ErrorCode.INVALID, f"A {kind} notice carries no amount.", "amount")
     move_payment(uow, order, payment, to, data)
     await sync_order_status(uow, order)
     await uow.commit(payment)
     return payment
+
+
+async def record_refusal(uow: UnitOfWork, *, system: str, webhook_id: str, event: object,
+                         refusal: DomainError) -> None:
+    """Keep a refused notice in the audit trail (never applied): what came, from where, and why."""
+    summary = {k: str(v)[:200] for k, v in event.items() if k in NOTICE_FIELDS} if isinstance(event, dict) else {}
+    uow.audit(action="integration.notice_refused", subject_type="Integration", subject_id=system,
+              data={"webhookId": webhook_id, "event": summary,
+                    "problems": [{"code": p.code, "message": p.message} for p in refusal.problems]})
+    await uow.commit()
+
+
+NOTICE_FIELDS = frozenset({"type", "reference", "amount", "currency", "fulfillmentId", "status"})
