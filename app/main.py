@@ -7,7 +7,7 @@ import logging
 import re
 from urllib.parse import parse_qsl
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app import response_cache
@@ -50,8 +51,24 @@ def _viewer_from_header(authorization: str | None, secret: str) -> Viewer | None
     return read_token(token.strip(), secret=secret)
 
 
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """Sends every WebSocket message as a text frame: graphql-transport-ws messages are JSON text.
+    Strawberry's adapter sends the bytes of `encode_json` (orjson) as binary frames, which graphql-ws
+    (Apollo Client, urql, Relay) refuses with "Message is missing the 'type' property"."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLApp(GraphQL):  # type: ignore[type-arg]
-    """Strawberry's ASGI app with our context, orjson responses and bearer-token checks."""
+    """Strawberry's ASGI app with our context, orjson responses (WebSocket messages as text frames)
+    and bearer-token checks."""
+
+    websocket_adapter_class = TextFrameWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, *, db: Database, settings: Settings, broker: Broker, gateways: Gateways,
                  on_commit: Callable[[], None] | None) -> None:
@@ -161,6 +178,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         )
 
     def encode_json(self, data: object) -> bytes:
+        """HTTP bodies as orjson bytes; TextFrameWebSocketAdapter turns WebSocket messages into text."""
         return orjson.dumps(data)
 
 
