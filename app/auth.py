@@ -1,5 +1,13 @@
-"""Passwords (argon2id) and bearer tokens (JWT, HS256 with COMMERCE_SECRET_KEY)."""
+"""Passwords (argon2id), access tokens (JWT, HS256 with COMMERCE_SECRET_KEY) and the cache of
+the viewers they name.
 
+An access token says only who the user is (`sub`). Roles, the customer record and the active flag
+are read from the users table when the token is used (at most every COMMERCE_USER_CACHE_SECONDS
+per user and process), so a demoted or deactivated user loses access within that bound.
+"""
+
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -7,6 +15,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.ids import int_key
 from app.policy.permissions import Role, is_staff
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -50,22 +59,26 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def issue_token(viewer: Viewer, *, secret: str, now: datetime, lifetime: timedelta,
-                kind: str = "access") -> str:
+def known_roles(roles: Iterable[str]) -> frozenset[str]:
+    """The roles this code knows, of those stored (a role dropped from the code grants nothing)."""
+    return frozenset(r for r in roles if r in Role.__members__)
+
+
+def issue_token(viewer: Viewer, *, secret: str, now: datetime, lifetime: timedelta) -> str:
+    """An access token for `viewer`'s user. It carries no roles: they are read when it is used."""
     claims = {
         "iss": ISSUER,
         "sub": str(viewer.user_id),
-        "email": viewer.email,
-        "roles": sorted(viewer.roles),
-        "cid": viewer.customer_id,
-        "typ": kind,
+        "typ": "access",
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
     }
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def read_token(token: str, *, secret: str, kind: str = "access") -> Viewer:
+def read_token(token: str, *, secret: str) -> int:
+    """The id of the user an access token was issued to; InvalidToken when it is not a valid,
+    unexpired access token of ours."""
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
                             options={"require": ["exp", "sub", "typ"]})
@@ -73,8 +86,40 @@ def read_token(token: str, *, secret: str, kind: str = "access") -> Viewer:
         raise InvalidToken("The access token has expired; sign in again.") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("The access token is not valid.") from exc
-    if claims.get("typ") != kind:
+    subject = claims.get("sub")
+    user_id = int_key(subject) if isinstance(subject, str) else None
+    if claims.get("typ") != "access" or user_id is None:
         raise InvalidToken("The access token is not valid.")
-    roles = frozenset(r for r in claims.get("roles", []) if r in Role.__members__)
-    return Viewer(user_id=int(claims["sub"]), email=str(claims.get("email", "")), roles=roles,
-                  customer_id=claims.get("cid"))
+    return user_id
+
+
+class ViewerCache:
+    """The viewers of recent access tokens, by user id: `lookup` reads one from the database (None
+    for a deleted or deactivated user) and the answer is kept `ttl_seconds` (0: never kept).
+    Per process; entries expire in insertion order, and the oldest go first when it is full."""
+
+    def __init__(self, lookup: Callable[[int], Awaitable[Viewer | None]], *, ttl_seconds: float,
+                 max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.lookup = lookup
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: dict[int, tuple[float, Viewer | None]] = {}
+
+    async def get(self, user_id: int) -> Viewer | None:
+        if self.ttl <= 0:
+            return await self.lookup(user_id)
+        now = self.clock()
+        entry = self._entries.get(user_id)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        viewer = await self.lookup(user_id)
+        now = self.clock()
+        self._entries.pop(user_id, None)
+        while self._entries:
+            oldest = next(iter(self._entries))
+            if self._entries[oldest][0] > now and len(self._entries) < self.max_entries:
+                break
+            del self._entries[oldest]
+        self._entries[user_id] = (now + self.ttl, viewer)
+        return viewer

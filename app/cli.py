@@ -1,4 +1,4 @@
-"""The `commerce` command: serve, migrate, seed, user create, export-schema."""
+"""The `commerce` command: serve, migrate, seed, user create/activate/deactivate/roles, export-schema."""
 
 import argparse
 import asyncio
@@ -104,6 +104,36 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _change_user(settings: Settings, command: str, email: str, roles: list[str] | None) -> str:
+    """activate, deactivate or roles: one unit of work through app.services.accounts, audited."""
+    from app.db import Database
+    from app.domain.errors import DomainError
+    from app.policy.permissions import Role
+    from app.services import accounts
+    from app.services.unit_of_work import Actor, UnitOfWork
+
+    db = Database(settings.database_url)
+    try:
+        async with UnitOfWork(db, Actor(viewer=None, request_id="cli"), datetime.now(UTC)) as uow:
+            if command == "roles":
+                change = await accounts.set_roles(uow=uow, email=email, roles=[Role(r) for r in roles or []])
+            else:
+                change = await accounts.set_active(uow=uow, email=email, active=command == "activate")
+    except DomainError as refusal:
+        raise SystemExit(f"user {command}: {refusal}") from refusal
+    finally:
+        await db.dispose()
+    state = f"{change.email}: {'active' if change.is_active else 'deactivated'}, roles {', '.join(change.roles)}"
+    if not change.changed:
+        return f"{state} (unchanged)"
+    return f"{state}; sign-ins ended: {change.sessions_revoked}"
+
+
+def cmd_user_change(args: argparse.Namespace, settings: Settings) -> int:
+    print(asyncio.run(_change_user(settings, args.user_command, args.email, getattr(args, "role", None))))
+    return 0
+
+
 async def _sweep(settings: Settings) -> int:
     from app.db import Database
     from app.services.orders import complete_orders
@@ -197,6 +227,17 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
                         help="repeat for several roles")
     create.set_defaults(run=cmd_user_create)
+    deactivate = user.add_parser("deactivate", help="deactivate a user: sign-in refused, refresh tokens "
+                                 "revoked, access tokens refused within COMMERCE_USER_CACHE_SECONDS")
+    activate = user.add_parser("activate", help="let a deactivated user sign in again")
+    for change in (deactivate, activate):
+        change.add_argument("--email", required=True)
+        change.set_defaults(run=cmd_user_change)
+    roles = user.add_parser("roles", help="replace a user's roles (revokes the user's refresh tokens)")
+    roles.add_argument("--email", required=True)
+    roles.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
+                       help="repeat for several roles")
+    roles.set_defaults(run=cmd_user_change)
 
     commands.add_parser("worker", help="relay outbox events and deliver webhooks (production: any number)"
                         ).set_defaults(run=cmd_worker)

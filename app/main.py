@@ -24,7 +24,7 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app import response_cache
-from app.auth import InvalidToken, Viewer, read_token
+from app.auth import InvalidToken, Viewer, ViewerCache, read_token
 from app.response_cache import ResponseCache
 from app.context import Context
 from app.db import Database
@@ -32,6 +32,7 @@ from app.integrations import inbound
 from app.integrations.outbox import OutboxRelay
 from app.integrations.payments import Gateways
 from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
+from app.loaders.accounts import active_viewer
 from app.pubsub import Broker, make_broker
 from app.settings import Settings
 from schema.schema import build_schema
@@ -42,13 +43,18 @@ REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CHANNEL_RE = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
-def _viewer_from_header(authorization: str | None, secret: str) -> Viewer | None:
+async def _viewer_from_header(authorization: str | None, secret: str, viewers: ViewerCache) -> Viewer | None:
+    """The caller named by a bearer access token, as the users table says now (roles, active flag;
+    cached for COMMERCE_USER_CACHE_SECONDS). InvalidToken for a bad token or an inactive user."""
     if not authorization:
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise InvalidToken("Use 'Authorization: Bearer <token>'.")
-    return read_token(token.strip(), secret=secret)
+    viewer = await viewers.get(read_token(token.strip(), secret=secret))
+    if viewer is None:
+        raise InvalidToken("The access token is no longer valid: its account is deleted or deactivated.")
+    return viewer
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -86,14 +92,16 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         self.gateways = gateways
         self.on_commit = on_commit
         self.cache = ResponseCache(settings.response_cache_seconds)
+        self.viewers = ViewerCache(lambda user_id: active_viewer(db, user_id),
+                                   ttl_seconds=settings.user_cache_seconds)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         """Authenticate the WebSocket in connection_init: {"authorization": "Bearer <token>"}."""
         params = context.connection_params or {}
         authorization = params.get("authorization") or params.get("Authorization")
         try:
-            context.viewer = _viewer_from_header(str(authorization) if authorization else None,
-                                                 self.settings.secret_key)
+            context.viewer = await _viewer_from_header(str(authorization) if authorization else None,
+                                                       self.settings.secret_key, self.viewers)
         except InvalidToken as refusal:
             raise ConnectionRejectionError({"message": str(refusal)}) from refusal
         return None
@@ -102,8 +110,8 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             headers = dict(scope.get("headers") or [])
             authorization = headers.get(b"authorization", b"").decode("latin-1") or None
             try:
-                scope.setdefault("state", {})["viewer"] = _viewer_from_header(
-                    authorization, self.settings.secret_key)
+                scope.setdefault("state", {})["viewer"] = await _viewer_from_header(
+                    authorization, self.settings.secret_key, self.viewers)
             except InvalidToken as refusal:
                 response = JSONResponse(
                     {"data": None, "errors": [{"message": str(refusal),

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     response_cache_seconds: float = 2.0
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+    # How long a process may serve a signed-in user's roles and active flag from memory (0: read
+    # them on every request): the bound on how long a demoted or deactivated user keeps access.
+    user_cache_seconds: float = 30.0
 
     @field_validator("currency")
     @classmethod
@@ -39,6 +42,13 @@ class Settings(BaseSettings):
         if len(value) != 3 or not (value.isascii() and value.isalpha()):
             raise ValueError("COMMERCE_CURRENCY must be an ISO 4217 code such as USD")
         return value.upper()
+
+    @field_validator("user_cache_seconds")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("COMMERCE_USER_CACHE_SECONDS must be 0 or more")
+        return value
 
     @model_validator(mode="after")
     def _secret_key_policy(self) -> "Settings":

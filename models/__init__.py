@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 mapped classes; migrations live in models/migrations (Alembic)."""
 
-from models.account import Customer, User
+from models.account import Customer, RefreshToken, User
 from models.audit import AuditEvent, OutboxEvent
 from models.base import Base
 from models.cart import Cart, CartLine
@@ -19,6 +19,6 @@ __all__ = [
     "ApprovalRequest", "Fulfillment", "FulfillmentLine", "ReturnLine", "ReturnRequest",
     "Allocation", "Cart", "CartLine", "EcommerceOrder", "IdempotencyKey", "OrderLine", "Payment",
     "AuditEvent", "Base", "Campaign", "Category", "Channel", "Customer", "DeliveryMethod",
-    "OutboxEvent", "Product", "ProductVariant", "Stock", "User", "Warehouse", "campaign_channels",
-    "campaign_products", "delivery_method_channels",
+    "OutboxEvent", "Product", "ProductVariant", "RefreshToken", "Stock", "User", "Warehouse",
+    "campaign_channels", "campaign_products", "delivery_method_channels",
 ]

@@ -1,28 +1,34 @@
-"""Sign-up, sign-in and the viewer."""
+"""Sign-up, sign-in, sessions (refresh, sign-out) and the viewer."""
 
 from datetime import timedelta
 
 import strawberry
 
-from app.auth import Viewer as AuthViewer
 from app.auth import issue_token
 from app.domain.errors import DomainError
 from app.loaders.accounts import customer_by_id
 from app.services import accounts as account_service
+from app.services import sessions
 from resolvers.base import Info
-from schema.account import Customer, TokenPayload, Viewer
+from schema.account import Customer, TokenPayload, TokenRevokePayload, Viewer
 from schema.common import user_errors
-from schema.inputs import CustomerRegisterInput, TokenCreateInput
+from schema.inputs import CustomerRegisterInput, TokenCreateInput, TokenRefreshInput, TokenRevokeInput
 
 
-def _tokens(info: Info, viewer: AuthViewer) -> TokenPayload:
-    settings, now = info.context.settings, info.context.now
+def _session_lifetime(info: Info) -> timedelta:
+    return timedelta(days=info.context.settings.refresh_token_days)
+
+
+def _tokens(info: Info, signed_in: sessions.SignedIn) -> TokenPayload:
+    settings = info.context.settings
     return TokenPayload(
-        access_token=issue_token(viewer, secret=settings.secret_key, now=now,
+        access_token=issue_token(signed_in.viewer, secret=settings.secret_key, now=info.context.now,
                                  lifetime=timedelta(minutes=settings.access_token_minutes)),
-        refresh_token=issue_token(viewer, secret=settings.secret_key, now=now,
-                                  lifetime=timedelta(days=settings.refresh_token_days), kind="refresh"),
-        user_errors=[])
+        refresh_token=signed_in.refresh_token, user_errors=[])
+
+
+def _refused(refusal: DomainError) -> TokenPayload:
+    return TokenPayload(access_token=None, refresh_token=None, user_errors=user_errors(refusal))
 
 
 @strawberry.type
@@ -43,17 +49,44 @@ class AccountMutation:
     async def customer_register(self, info: Info, input: CustomerRegisterInput) -> TokenPayload:
         try:
             async with info.context.unit_of_work() as uow:
-                viewer = await account_service.register_customer(
-                    uow=uow, email=input.email, password=input.password, name=input.name)
+                signed_in = await account_service.register_customer(
+                    uow=uow, email=input.email, password=input.password, name=input.name,
+                    session_lifetime=_session_lifetime(info))
         except DomainError as refusal:
-            return TokenPayload(access_token=None, refresh_token=None, user_errors=user_errors(refusal))
-        return _tokens(info, viewer)
+            return _refused(refusal)
+        return _tokens(info, signed_in)
 
-    @strawberry.mutation(description="Sign in with e-mail and password.")
+    @strawberry.mutation(description="Sign in with e-mail and password; starts a sign-in session.")
     async def token_create(self, info: Info, input: TokenCreateInput) -> TokenPayload:
         try:
-            viewer = await account_service.authenticate(db=info.context.db, email=input.email,
-                                                        password=input.password)
+            async with info.context.unit_of_work() as uow:
+                signed_in = await account_service.sign_in(uow=uow, email=input.email, password=input.password,
+                                                           session_lifetime=_session_lifetime(info))
         except DomainError as refusal:
-            return TokenPayload(access_token=None, refresh_token=None, user_errors=user_errors(refusal))
-        return _tokens(info, viewer)
+            return _refused(refusal)
+        return _tokens(info, signed_in)
+
+    @strawberry.mutation(description=(
+        "Trade a refresh token for a new access token (with the account's current roles) and a new "
+        "refresh token of the same sign-in. Each refresh token works once: presenting a spent one again "
+        "ends the sign-in (INVALID_TOKEN; sign in again). Not idempotent: a lost response means "
+        "signing in again."))
+    async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenPayload:
+        try:
+            async with info.context.unit_of_work() as uow:
+                signed_in = await sessions.refresh_session(uow=uow, refresh_token=input.refresh_token,
+                                                           lifetime=_session_lifetime(info))
+        except DomainError as refusal:
+            return _refused(refusal)
+        return _tokens(info, signed_in)
+
+    @strawberry.mutation(description=(
+        "Sign out: revoke this refresh token and every token issued from the same sign-in. Access "
+        "tokens already issued run until they expire."))
+    async def token_revoke(self, info: Info, input: TokenRevokeInput) -> TokenRevokePayload:
+        try:
+            async with info.context.unit_of_work() as uow:
+                await sessions.revoke_session(uow=uow, refresh_token=input.refresh_token)
+        except DomainError as refusal:
+            return TokenRevokePayload(user_errors=user_errors(refusal))
+        return TokenRevokePayload(user_errors=[])

@@ -53,5 +53,12 @@ class TokenPayload:
     access_token: str | None = strawberry.field(
         description="Bearer access token for the Authorization header and for the subscription "
                     "connection_init payload.")
-    refresh_token: str | None = strawberry.field(description="Longer-lived token to get a new access token.")
+    refresh_token: str | None = strawberry.field(
+        description="Opaque token for tokenRefresh (COMMERCE_REFRESH_TOKEN_DAYS); each one works once, and "
+                    "presenting a spent one again ends the sign-in.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+
+
+@strawberry.type(description="The result of signing out.")
+class TokenRevokePayload:
     user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")

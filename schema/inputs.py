@@ -121,6 +121,18 @@ class TokenCreateInput:
     password: str
 
 
+@strawberry.input(description="Trade a refresh token for new tokens.")
+class TokenRefreshInput:
+    refresh_token: str = strawberry.field(
+        description="The latest refresh token of the sign-in; it is spent by this call.")
+
+
+@strawberry.input(description="Sign out.")
+class TokenRevokeInput:
+    refresh_token: str = strawberry.field(
+        description="Revokes this refresh token and every token issued from the same sign-in.")
+
+
 @strawberry.input(description="Narrow a product list; all given conditions must hold.")
 class ProductFilter:
     search: str | None = strawberry.field(default=None, description="Words in the name or description.")

@@ -1,6 +1,9 @@
-"""Accounts: customer sign-up, sign-in, and staff users (created from the CLI)."""
+"""Accounts: customer sign-up, sign-in, and staff users (created, activated, deactivated and given
+roles from the CLI)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -10,6 +13,7 @@ from app.domain.errors import DomainError, ErrorCode
 from app.domain.validation import NAME_MAX, Checker
 from app.policy.permissions import Role
 from app.services.common import unique_guard
+from app.services.sessions import SignedIn, revoke_user_sessions, start_session
 from app.services.unit_of_work import UnitOfWork
 from models import Customer, User
 
@@ -37,7 +41,9 @@ async def _new_user(uow: UnitOfWork, email: str, password: str, roles: Iterable[
     return user
 
 
-async def register_customer(*, uow: UnitOfWork, email: str, password: str, name: str | None) -> Viewer:
+async def register_customer(*, uow: UnitOfWork, email: str, password: str, name: str | None,
+                            session_lifetime: timedelta) -> SignedIn:
+    """A customer account and its first sign-in session."""
     check = Checker()
     email_ = check.email(email, "email", required=True)
     _check_password(check, password)
@@ -52,8 +58,9 @@ async def register_customer(*, uow: UnitOfWork, email: str, password: str, name:
               data={"email": email_})
     uow.emit(topic="customer.registered", subject_type="Customer", subject_id=customer.id,
              payload={"customerId": customer.id, "email": email_, "name": name_})
+    signed_in = await start_session(uow=uow, user_id=user.id, lifetime=session_lifetime)
     await uow.commit(customer)
-    return Viewer(user_id=user.id, email=email_, roles=frozenset(user.roles), customer_id=customer.id)
+    return signed_in
 
 
 async def create_user(*, uow: UnitOfWork, email: str, password: str, roles: Iterable[Role]) -> Viewer:
@@ -94,3 +101,97 @@ async def authenticate(*, db: Database, email: str, password: str) -> Viewer:
         raise refused
     return Viewer(user_id=user.id, email=user.email, roles=frozenset(user.roles),
                   customer_id=user.customer_id)
+
+
+async def sign_in(*, uow: UnitOfWork, email: str, password: str, session_lifetime: timedelta) -> SignedIn:
+    """Check the credentials (before the write transaction begins: hashing is slow), then start a
+    sign-in session."""
+    viewer = await authenticate(db=uow.db, email=email, password=password)
+    signed_in = await start_session(uow=uow, user_id=viewer.user_id, lifetime=session_lifetime)
+    await uow.commit()
+    return signed_in
+
+
+@dataclass(frozen=True, slots=True)
+class UserChange:
+    """What an account change did: the account as it now is, and how many sign-ins it ended (their
+    refresh tokens revoked)."""
+
+    email: str
+    roles: list[str]
+    is_active: bool
+    changed: bool
+    sessions_revoked: int = 0
+
+
+async def _user_by_email(uow: UnitOfWork, email: str) -> User:
+    """The user, its row locked for the change (lock order: the user, then its refresh tokens)."""
+    user = await uow.session.scalar(
+        select(User).where(User.email == email.strip().lower()).with_for_update())
+    if user is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, f"There is no user with e-mail {email.strip()}.",
+                             "input", "email")
+    return user
+
+
+def _change(user: User, *, changed: bool, sessions_revoked: int = 0) -> UserChange:
+    return UserChange(email=user.email, roles=list(user.roles), is_active=user.is_active, changed=changed,
+                      sessions_revoked=sessions_revoked)
+
+
+async def set_active(*, uow: UnitOfWork, email: str, active: bool) -> UserChange:
+    """Activate or deactivate a user. Deactivation revokes every refresh token of the user; access
+    tokens stop working within COMMERCE_USER_CACHE_SECONDS."""
+    user = await _user_by_email(uow, email)
+    if user.is_active == active:
+        return _change(user, changed=False)
+    user.is_active = active
+    await uow.session.flush()
+    revoked = 0 if active else await revoke_user_sessions(uow=uow, user_id=user.id)
+    uow.audit(action="user.activate" if active else "user.deactivate", subject_type="User",
+              subject_id=user.id, data={"email": user.email, "sessionsRevoked": revoked})
+    await uow.commit(user)
+    return _change(user, changed=True, sessions_revoked=revoked)
+
+
+async def set_roles(*, uow: UnitOfWork, email: str, roles: Iterable[Role]) -> UserChange:
+    """Replace a user's roles. A change revokes every refresh token of the user (they sign in again
+    to get tokens for the new roles); access tokens carry the new roles within
+    COMMERCE_USER_CACHE_SECONDS. Gaining CUSTOMER gives the user a customer record if it has none."""
+    roles_ = sorted(set(roles))
+    if not roles_:
+        raise DomainError.of(ErrorCode.REQUIRED, "At least one role is required.", "input", "roles")
+    user = await _user_by_email(uow, email)
+    before = sorted(user.roles)
+    if before == roles_:
+        return _change(user, changed=False)
+    user.roles = roles_
+    await uow.session.flush()
+    if Role.CUSTOMER in roles_ and not await uow.session.scalar(
+            select(Customer.id).where(Customer.user_id == user.id)):
+        uow.session.add(Customer(user_id=user.id, email=user.email, created_at=uow.now))
+        await uow.session.flush()
+    revoked = await revoke_user_sessions(uow=uow, user_id=user.id)
+    uow.audit(action="user.roles", subject_type="User", subject_id=user.id,
+              data={"email": user.email, "before": before, "after": roles_, "sessionsRevoked": revoked})
+    await uow.commit(user)
+    return _change(user, changed=True, sessions_revoked=revoked)
+
+
+async def change_password(*, uow: UnitOfWork, user_id: int, password: str) -> UserChange:
+    """Set a new password and revoke every refresh token of the user (the hook for the password
+    change and reset flows)."""
+    check = Checker()
+    _check_password(check, password)
+    check.raise_if_any()
+    password_hash = hash_password(password)  # slow: before the write transaction begins
+    user = await uow.session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That user does not exist.")
+    user.password_hash = password_hash
+    await uow.session.flush()
+    revoked = await revoke_user_sessions(uow=uow, user_id=user.id)
+    uow.audit(action="user.password", subject_type="User", subject_id=user.id,
+              data={"sessionsRevoked": revoked})
+    await uow.commit(user)
+    return _change(user, changed=True, sessions_revoked=revoked)

@@ -23,6 +23,8 @@ Interpretation choices (DESIGN.md Roles rows in quotes):
   have no customer record, it is a guest cart); and a guest cart created by an anonymous shopper may
   be used by every actor that holds its id.
 - cartCreate, customerRegister, tokenCreate: everyone (creating a cart makes the caller its owner).
+- tokenRefresh, tokenRevoke: everyone who holds the refresh token (it is the credential; the caller's
+  own bearer token, if any, plays no part).
 - "cancel an order | its customer before fulfillment starts; SUPPORT, MANAGER, ADMIN": a CONFIRMED
   order of the CUSTOMER actor. `test_owner_cannot_cancel_after_fulfillment_starts` covers the rest.
 - "fulfillments, receive returns | FULFILLMENT, ADMIN": a CONFIRMED order (fulfillmentCreate), a
@@ -107,6 +109,10 @@ MATRIX: dict[str, Rule] = {
                              subject="a new e-mail address"),
     "tokenCreate": rule(*EVERYONE, row="sign-in (not in the table): everyone",
                         subject="the credentials of an existing customer"),
+    "tokenRefresh": rule(*EVERYONE, row="sessions (not in the table): whoever holds the refresh token",
+                         subject="the live refresh token of a customer's sign-in"),
+    "tokenRevoke": rule(*EVERYONE, row="sessions (not in the table): whoever holds the refresh token",
+                        subject="the live refresh token of a customer's sign-in"),
     "channelCreate": rule(ADMIN, row=STORE_ROW, subject="a new slug"),
     "warehouseCreate": rule(ADMIN, row=STORE_ROW, subject="a new code"),
     "deliveryMethodCreate": rule(ADMIN, row=STORE_ROW, subject="a new method on the web channel"),
@@ -315,6 +321,16 @@ async def token_create(w: World) -> dict[str, Any]:
     return {"email": email, "password": "correct-horse-battery"}
 
 
+TOKEN_CREATE = ("mutation($input: TokenCreateInput!) { tokenCreate(input: $input) "
+                "{ refreshToken userErrors { code message field } } }")
+
+
+async def live_refresh_token(w: World) -> dict[str, Any]:
+    """A refresh token is the credential itself: whoever holds it may refresh or revoke it."""
+    signed_in = await w.ok(TOKEN_CREATE, "tokenCreate", await token_create(w), None)
+    return {"refreshToken": signed_in["refreshToken"]}
+
+
 async def channel_create(w: World) -> dict[str, Any]:
     return {"slug": f"outlet-{w.unique()}", "name": "Outlet"}
 
@@ -453,6 +469,8 @@ async def webhook_endpoint_deactivate(w: World) -> dict[str, Any]:
 BUILDERS: dict[str, Builder] = {
     "customerRegister": customer_register,
     "tokenCreate": token_create,
+    "tokenRefresh": live_refresh_token,
+    "tokenRevoke": live_refresh_token,
     "channelCreate": channel_create,
     "warehouseCreate": warehouse_create,
     "deliveryMethodCreate": delivery_method_create,
