@@ -5,9 +5,9 @@ import strawberry
 from app.ids import decode_id
 from app.loaders.orders import AUDIT_CURSOR, audit_cursor, count_audit_events, list_audit_events
 from app.pagination import page_request
-from app.policy.permissions import Permission
+from app.policy.reads import Readable
 from app.services import audit as audit_service
-from resolvers.base import Info, require_query
+from resolvers.base import Info, require_read
 from schema.audit import AuditEvent, AuditEventConnection, AuditEventEdge, AuditVerification
 from schema.common import PageInfo
 from schema.errors import PublicError
@@ -15,10 +15,10 @@ from schema.errors import PublicError
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field(description="Staff only: the audit trail, optionally of one subject.")
+    @strawberry.field(description="SUPPORT, MANAGER, ADMIN: the audit trail, optionally of one subject.")
     async def audit_events(self, info: Info, first: int | None = None, after: str | None = None,
                            subject_id: strawberry.ID | None = None) -> AuditEventConnection:
-        require_query(info, Permission.READ_AUDIT)
+        require_read(info, Readable.AUDIT)
         subject = None
         if subject_id is not None:
             subject = decode_id(subject_id)
@@ -35,7 +35,7 @@ class AuditQuery:
 
     @strawberry.field(description="Admins only: recompute the hash chain.")
     async def audit_verify(self, info: Info) -> AuditVerification:
-        require_query(info, Permission.VERIFY_AUDIT)
+        require_read(info, Readable.AUDIT_VERIFY)
         result = await audit_service.verify(info.context.db)
         return AuditVerification(ok=result.ok, events_checked=result.events_checked,
                                  first_broken_sequence=result.first_broken_sequence)

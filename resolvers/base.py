@@ -11,7 +11,7 @@ import strawberry
 from app.context import Context
 from app.domain.errors import DomainError, ErrorCode
 from app.ids import decode_id, decode_int_id
-from app.policy.permissions import Permission, has_permission
+from app.policy.reads import Readable, may_read
 from app.services.idempotency import IdempotencyRace
 from app.services.unit_of_work import UnitOfWork
 from schema.common import user_errors
@@ -86,18 +86,11 @@ def input_key(global_id: str, type_name: str, *field: str) -> str:
     return decoded[1]
 
 
-def require_query(info: Info, permission: Permission) -> None:
-    """Top-level error for a query the viewer may not run."""
+def require_read(info: Info, what: Readable) -> None:
+    """Top-level error for a root field whose whole result the read policy keeps from the viewer."""
     viewer = info.context.viewer
+    if may_read(viewer, what):
+        return
     if viewer is None:
         raise Unauthenticated()
-    if not has_permission(viewer.roles, permission):
-        raise PermissionDenied()
-
-
-def require_staff(info: Info) -> None:
-    viewer = info.context.viewer
-    if viewer is None:
-        raise Unauthenticated()
-    if not viewer.is_staff:
-        raise PermissionDenied()
+    raise PermissionDenied()

@@ -1,4 +1,5 @@
-"""Campaign queries (everyone) and the campaign back office (MERCHANDISER, ADMIN)."""
+"""Campaign queries (released campaigns: everyone; unreleased ones: app/policy/reads.py) and the
+campaign back office (MERCHANDISER, ADMIN)."""
 
 from typing import Any
 
@@ -9,6 +10,7 @@ from app.domain.states import CampaignStatus as DomainCampaignStatus
 from app.ids import decode_int_id
 from app.loaders.catalog import CAMPAIGN_CURSOR, campaign_cursor, count_campaigns, list_campaigns
 from app.pagination import page_request
+from app.policy.reads import may_read_campaign, readable_campaign_statuses
 from app.services import campaigns as campaign_service
 from resolvers.base import Info, currency, input_pk, write
 from schema.campaign import Campaign, CampaignConnection, CampaignEdge, CampaignStatus
@@ -19,24 +21,29 @@ from schema.payloads import CampaignPayload
 
 @strawberry.type
 class CampaignQuery:
-    @strawberry.field(description="Campaigns, newest first, optionally of one status.")
+    @strawberry.field(description="Campaigns, newest first, optionally of one status. Unreleased ones (DRAFT, "
+                                  "SCHEDULED) only for MERCHANDISER, MANAGER, ADMIN.")
     async def campaigns(self, info: Info, first: int | None = None, after: str | None = None,
                         status: CampaignStatus | None = None) -> CampaignConnection:  # type: ignore[valid-type]
         page = page_request(first=first, after=after, last=None, before=None, kind=CAMPAIGN_CURSOR)
         db, currency = info.context.db, info.context.settings.currency
         status_ = status.value if status else None
-        result = await list_campaigns(db, page=page, status=status_)
+        readable = readable_campaign_statuses(info.context.viewer)
+        result = await list_campaigns(db, page=page, status=status_, readable=readable)
         cursors = [campaign_cursor(r) for r in result.items]
         return CampaignConnection(
             edges=[CampaignEdge(cursor=c, node=Campaign.from_row(r, currency))
                    for c, r in zip(cursors, result.items, strict=True)],
-            page_info=PageInfo.of(result, cursors), count=lambda: count_campaigns(db, status=status_))
+            page_info=PageInfo.of(result, cursors),
+            count=lambda: count_campaigns(db, status=status_, readable=readable))
 
-    @strawberry.field(description="One campaign.")
+    @strawberry.field(description="One campaign; null when unknown or unreleased and not yours to see.")
     async def campaign(self, info: Info, id: strawberry.ID) -> Campaign | None:
         pk = decode_int_id(id, "Campaign")
         row = await info.context.catalog.campaign.load(pk) if pk is not None else None
-        return Campaign.from_row(row, info.context.settings.currency) if row else None
+        if row is None or not may_read_campaign(info.context.viewer, row.status):
+            return None
+        return Campaign.from_row(row, info.context.settings.currency)
 
 
 @strawberry.type

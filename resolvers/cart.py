@@ -5,6 +5,7 @@ from typing import Any
 import strawberry
 
 from app.ids import decode_id
+from app.policy.reads import may_read_cart
 from app.services import carts as cart_service
 from app.services.checkout import PaymentRequest, complete_checkout
 from resolvers.base import TEXT_KEY_RE, Info, currency, input_key, input_pk, write
@@ -36,11 +37,6 @@ def _present_cart(info: Info) -> Any:
     return present
 
 
-def viewer_may_use(info: Info, cart_customer_id: int | None) -> bool:
-    viewer = info.context.viewer
-    return cart_customer_id is None or (viewer is not None and viewer.customer_id == cart_customer_id)
-
-
 @strawberry.type
 class CartQuery:
     @strawberry.field(description="A cart, for its owner (a guest cart: whoever holds its id).")
@@ -49,7 +45,7 @@ class CartQuery:
         if decoded is None or decoded[0] != "Cart" or not TEXT_KEY_RE.match(decoded[1]):
             return None
         view = await info.context.orders.cart_view.load(decoded[1])
-        if view is None or not viewer_may_use(info, view.cart.customer_id):
+        if view is None or not may_read_cart(info.context.viewer, view.cart.customer_id):
             return None
         return Cart.from_view(view, currency(info))
 

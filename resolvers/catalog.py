@@ -1,5 +1,6 @@
 """Storefront catalog queries and the catalog back office (categories, products, stock)."""
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ from app.ids import decode_int_id
 from app.loaders import products as listing
 from app.loaders.catalog import CATEGORY_CURSOR, category_cursor, count_categories, list_categories
 from app.pagination import page_request
+from app.policy.reads import may_read_campaign
 from app.services import catalog as catalog_service
 from resolvers.base import Info, currency, input_pk, query_pk, write
 from schema.catalog import (
@@ -51,6 +53,17 @@ def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
         in_stock=flt.in_stock, min_price=flt.min_price, max_price=flt.max_price)
 
 
+async def _readable_filter(info: Info, flt: listing.ProductFilter) -> listing.ProductFilter:
+    """Filtering by a campaign the viewer may not read (an unreleased one) finds nothing: its product
+    scope is as secret as the campaign."""
+    if flt.campaign_id is None:
+        return flt
+    row = await info.context.catalog.campaign.load(flt.campaign_id)
+    if row is None or not may_read_campaign(info.context.viewer, row.status):
+        return replace(flt, impossible=True)
+    return flt
+
+
 def _product_sort(sort: ProductSort | None) -> listing.ProductSort:
     if sort is None:
         return listing.ProductSort()
@@ -64,7 +77,7 @@ class CatalogQuery:
     async def products(self, info: Info, first: int | None = None, after: str | None = None,
                        last: int | None = None, before: str | None = None,
                        filter: ProductFilter | None = None, sort: ProductSort | None = None) -> ProductConnection:
-        flt, order = _product_filter(filter), _product_sort(sort)
+        flt, order = await _readable_filter(info, _product_filter(filter)), _product_sort(sort)
         page = page_request(first=first, after=after, last=last, before=before, kind=order.cursor_kind)
         db, currency = info.context.db, info.context.settings.currency
         result = await listing.list_products(db, flt=flt, sort=order, page=page)

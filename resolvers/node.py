@@ -1,5 +1,5 @@
-"""Relay object identification: node(id) and nodes(ids), with the same access checks as the
-type's own query (nobody reads another's cart or order through node)."""
+"""Relay object identification: node(id) and nodes(ids). Each type asks the read policy
+(app/policy/reads.py) as its own query does: nobody reads another's cart or order through node."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -8,13 +8,12 @@ import strawberry
 
 from app.ids import decode_id, encode_id, int_key
 from app.loaders.accounts import customer_by_id
+from app.policy.reads import Readable, may_read, may_read_campaign, may_read_customer, may_read_order
 from resolvers.base import Info
 from schema.account import Customer
 from schema.campaign import Campaign
 from schema.catalog import Category, Product, ProductVariant
 from schema.common import Node
-from app.policy.orders import may_read_order
-from app.policy.permissions import Permission, has_permission
 from schema.errors import PublicError
 from schema.fulfillment import Fulfillment
 from schema.returns import ApprovalRequest, ReturnRequest
@@ -23,47 +22,49 @@ from schema.store import Channel, DeliveryMethod, Warehouse
 MAX_NODES = 100
 
 
+def _reads(info: Info, what: Readable) -> bool:
+    return may_read(info.context.viewer, what)
+
+
 async def _product(info: Info, pk: int) -> Node | None:
-    row = await info.context.catalog.product.load(pk)
+    row = await info.context.catalog.product.load(pk) if _reads(info, Readable.CATALOG) else None
     return Product.from_row(row, info.context.settings.currency) if row else None
 
 
 async def _variant(info: Info, pk: int) -> Node | None:
-    row = await info.context.catalog.variant.load(pk)
+    row = await info.context.catalog.variant.load(pk) if _reads(info, Readable.CATALOG) else None
     return ProductVariant.from_row(row, info.context.settings.currency) if row else None
 
 
 async def _category(info: Info, pk: int) -> Node | None:
-    row = await info.context.catalog.category.load(pk)
+    row = await info.context.catalog.category.load(pk) if _reads(info, Readable.CATALOG) else None
     return Category.from_row(row) if row else None
 
 
 async def _campaign(info: Info, pk: int) -> Node | None:
     row = await info.context.catalog.campaign.load(pk)
-    return Campaign.from_row(row, info.context.settings.currency) if row else None
+    if row is None or not may_read_campaign(info.context.viewer, row.status):
+        return None
+    return Campaign.from_row(row, info.context.settings.currency)
 
 
 async def _channel(info: Info, pk: int) -> Node | None:
-    row = await info.context.catalog.channel.load(pk)
+    row = await info.context.catalog.channel.load(pk) if _reads(info, Readable.CATALOG) else None
     return Channel.from_row(row) if row else None
 
 
 async def _warehouse(info: Info, pk: int) -> Node | None:
-    viewer = info.context.viewer
-    if viewer is None or not viewer.is_staff:
-        return None
-    row = await info.context.catalog.warehouse.load(pk)
+    row = await info.context.catalog.warehouse.load(pk) if _reads(info, Readable.WAREHOUSE) else None
     return Warehouse.from_row(row) if row else None
 
 
 async def _delivery_method(info: Info, pk: int) -> Node | None:
-    row = await info.context.catalog.delivery_method.load(pk)
+    row = await info.context.catalog.delivery_method.load(pk) if _reads(info, Readable.CATALOG) else None
     return DeliveryMethod.from_row(row, info.context.settings.currency) if row else None
 
 
 async def _customer(info: Info, pk: int) -> Node | None:
-    viewer = info.context.viewer
-    if viewer is None or not (viewer.customer_id == pk or has_permission(viewer.roles, Permission.READ_ANY_ORDER)):
+    if not may_read_customer(info.context.viewer, pk):
         return None
     row = await customer_by_id(info.context.db, pk)
     return Customer.from_row(row) if row else None
@@ -82,10 +83,8 @@ async def _order(info: Info, pk: int) -> Node | None:
 
 
 async def _readable_order(info: Info, order_id: int) -> bool:
-    viewer = info.context.viewer
     row = await info.context.orders.order.load(order_id)
-    return row is not None and viewer is not None and may_read_order(
-        viewer.roles, viewer_customer_id=viewer.customer_id, order_customer_id=row.customer_id)
+    return row is not None and may_read_order(info.context.viewer, row.customer_id)
 
 
 async def _fulfillment(info: Info, pk: int) -> Node | None:
@@ -101,10 +100,7 @@ async def _return_request(info: Info, pk: int) -> Node | None:
 
 
 async def _approval(info: Info, pk: int) -> Node | None:
-    viewer = info.context.viewer
-    if viewer is None or not viewer.is_staff:
-        return None
-    row = await info.context.orders.approval.load(pk)
+    row = await info.context.orders.approval.load(pk) if _reads(info, Readable.APPROVAL) else None
     return ApprovalRequest.from_row(row) if row else None
 
 
@@ -143,7 +139,8 @@ class NodeQuery:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
 
-    @strawberry.field(description="Several objects by global id, in the order asked (at most 100).")
+    @strawberry.field(description="Several objects by global id, in the order asked (at most 100); null where "
+                                  "unknown or not yours to see.")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise PublicError(f"Ask for at most {MAX_NODES} ids at once.", "INVALID")

@@ -1,4 +1,4 @@
-"""Order reads: an order for its customer and staff; lists for staff; a customer's own orders."""
+"""Order reads (app/policy/reads.py): an order for its customer and order staff; lists for order staff."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -8,10 +8,9 @@ import strawberry
 from app.ids import decode_int_id
 from app.loaders.orders import ORDER_CURSOR, count_orders, list_orders, order_cursor
 from app.pagination import page_request
-from app.policy.orders import may_read_order
-from app.policy.permissions import Permission
+from app.policy.reads import Readable, may_read_order
 from app.services import orders as order_service
-from resolvers.base import Info, currency, input_pk, query_pk, require_query, write
+from resolvers.base import Info, currency, input_pk, query_pk, require_read, write
 from schema.common import PageInfo
 from schema.errors import PublicError
 from schema.order import (
@@ -61,20 +60,19 @@ async def _filter(info: Info, flt: OrderFilter | None) -> dict[str, Any]:
 
 @strawberry.type
 class OrderQuery:
-    @strawberry.field(description="An order, for its customer and for staff; null otherwise.")
+    @strawberry.field(description="An order, for its customer and for SUPPORT, FULFILLMENT, MANAGER, ADMIN; "
+                                  "null otherwise.")
     async def order(self, info: Info, id: strawberry.ID) -> EcommerceOrder | None:
         pk = decode_int_id(id, "EcommerceOrder")
         row = await info.context.orders.order.load(pk) if pk is not None else None
-        viewer = info.context.viewer
-        if row is None or viewer is None or not may_read_order(
-                viewer.roles, viewer_customer_id=viewer.customer_id, order_customer_id=row.customer_id):
+        if row is None or not may_read_order(info.context.viewer, row.customer_id):
             return None
         return EcommerceOrder.from_row(row, currency(info))
 
-    @strawberry.field(description="Staff only: orders, newest first.")
+    @strawberry.field(description="SUPPORT, FULFILLMENT, MANAGER, ADMIN: orders, newest first.")
     async def orders(self, info: Info, first: int | None = None, after: str | None = None,
                      filter: OrderFilter | None = None) -> EcommerceOrderConnection:
-        require_query(info, Permission.LIST_ORDERS)
+        require_read(info, Readable.ORDER_LIST)
         return await order_connection(info, first=first, after=after, **await _filter(info, filter))
 
 

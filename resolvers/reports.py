@@ -5,9 +5,9 @@ from typing import Annotated
 
 import strawberry
 
-from app.policy.permissions import Permission
+from app.policy.reads import Readable
 from app.reports.sales import Dimension, sales_report
-from resolvers.base import Info, currency, require_query
+from resolvers.base import Info, currency, require_read
 from schema.errors import PublicError
 from schema.reports import KpiRow, ReportDimension, SalesReport
 
@@ -23,7 +23,7 @@ class ReportQuery:
     @strawberry.field(description="KPIs over [from, to) by channel and/or campaign (MERCHANDISER, MANAGER, ADMIN).")
     async def sales_report(self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")],
                            to: datetime, group_by: list[ReportDimension] | None = None) -> SalesReport:  # type: ignore[valid-type]
-        require_query(info, Permission.READ_REPORTS)
+        require_read(info, Readable.SALES_REPORT)
         start, end = _utc(from_), _utc(to)
         if end <= start or end - start > MAX_SPAN:
             raise PublicError("'to' must be after 'from', at most twenty years later.", "INVALID")

@@ -9,10 +9,10 @@ from app.ids import decode_id, int_key
 from app.loaders.orders import RETURN_CURSOR, count_returns, list_approvals, list_returns, return_cursor
 from app.pagination import page_request
 from app.policy.decisions import ApprovalAction as DomainApprovalAction
-from app.policy.permissions import Permission
+from app.policy.reads import Readable
 from app.services import approvals as approval_service
 from app.services import returns as return_service
-from resolvers.base import Info, currency, input_pk, require_query, write
+from resolvers.base import Info, currency, input_pk, require_read, write
 from schema.common import PageInfo
 from schema.returns import (
     ApprovalDecision,
@@ -45,10 +45,10 @@ def _return_id(input: ReturnRequestDecisionInput) -> int:
 
 @strawberry.type
 class ReturnQuery:
-    @strawberry.field(description="Staff only: return requests, newest first.")
+    @strawberry.field(description="SUPPORT, FULFILLMENT, MANAGER, ADMIN: return requests, newest first.")
     async def return_requests(self, info: Info, first: int | None = None, after: str | None = None,
                               status: ReturnStatus | None = None) -> ReturnRequestConnection:  # type: ignore[valid-type]
-        require_query(info, Permission.LIST_ORDERS)
+        require_read(info, Readable.ORDER_LIST)
         page = page_request(first=first, after=after, last=None, before=None, kind=RETURN_CURSOR)
         db, status_ = info.context.db, status.value if status else None
         result = await list_returns(db, page=page, status=status_)
@@ -58,10 +58,10 @@ class ReturnQuery:
                    for c, r in zip(cursors, result.items, strict=True)],
             page_info=PageInfo.of(result, cursors), count=lambda: count_returns(db, status=status_))
 
-    @strawberry.field(description="Managers only: approval requests, newest first (at most 500).")
+    @strawberry.field(description="MANAGER, ADMIN: approval requests, newest first (at most 500).")
     async def approval_requests(self, info: Info,
                                 status: ApprovalStatus | None = None) -> list[ApprovalRequest]:  # type: ignore[valid-type]
-        require_query(info, Permission.DECIDE_APPROVAL)
+        require_read(info, Readable.APPROVAL_LIST)
         rows = await list_approvals(info.context.db, status=status.value if status else None)
         return [ApprovalRequest.from_row(r) for r in rows]
 

@@ -5,8 +5,9 @@ from typing import Any
 import strawberry
 
 from app.loaders.catalog import list_channels, list_warehouses
+from app.policy.reads import Readable
 from app.services import store as store_service
-from resolvers.base import Info, currency, require_staff, write
+from resolvers.base import Info, currency, require_read, write
 from schema.inputs import ChannelCreateInput, DeliveryMethodCreateInput, WarehouseCreateInput
 from schema.payloads import ChannelPayload, DeliveryMethodPayload, WarehousePayload
 from schema.store import Channel, DeliveryMethod, Warehouse
@@ -20,7 +21,7 @@ class StoreQuery:
 
     @strawberry.field(description="Every warehouse (staff only).")
     async def warehouses(self, info: Info) -> list[Warehouse]:
-        require_staff(info)
+        require_read(info, Readable.WAREHOUSE)
         return [Warehouse.from_row(r) for r in await list_warehouses(info.context.db)]
 
 

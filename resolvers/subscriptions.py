@@ -1,5 +1,9 @@
 """Subscriptions over graphql-transport-ws, fed by the broker only (never by polling tables).
-Only the order's customer or staff may follow an order; staff may follow every order."""
+
+The read policy (app/policy/reads.py) decides when subscribing and again for every pushed event,
+against the event's order as it is then: an order's customer and the staff who may read orders
+follow one order; only staff who may read every order follow them all (orderId omitted). An event
+the viewer may no longer read is not sent: the subscription ends with PERMISSION_DENIED."""
 
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -8,9 +12,10 @@ from typing import Any
 
 import strawberry
 
-from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus, OrderStatus as DomainOrderStatus
+from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus
+from app.domain.states import OrderStatus as DomainOrderStatus
 from app.ids import decode_int_id
-from app.policy.orders import may_read_order
+from app.policy.reads import Readable, may_read, may_read_order
 from resolvers.base import Info, currency
 from schema.errors import PermissionDenied, PublicError, Unauthenticated
 from schema.fulfillment import Fulfillment
@@ -18,18 +23,36 @@ from schema.order import EcommerceOrder
 from schema.subscriptions import FulfillmentUpdate, OrderUpdate
 
 SEEN_LIMIT = 1000
+EVERY_ORDER = "orders"  # the broker channel of every order's events
 
 
-async def _followable_order(info: Info, order_id: strawberry.ID) -> int:
-    viewer = info.context.viewer
-    if viewer is None:
-        raise Unauthenticated("Send a bearer token in connection_init to follow an order.")
+def _signed_in(info: Info) -> None:
+    if info.context.viewer is None:
+        raise Unauthenticated("Send a bearer token in connection_init to follow orders.")
+
+
+async def _followed_channel(info: Info, order_id: strawberry.ID | None) -> str:
+    """The broker channel to follow, if the viewer may: one order's, or every order's."""
+    _signed_in(info)
+    if order_id is None:
+        if not may_read(info.context.viewer, Readable.EVERY_ORDER):
+            raise PermissionDenied("Only staff who may read every order may follow every order.")
+        return EVERY_ORDER
     pk = decode_int_id(order_id, "EcommerceOrder")
     row = await info.context.orders.order.load(pk) if pk is not None else None
-    if row is None or not may_read_order(viewer.roles, viewer_customer_id=viewer.customer_id,
-                                         order_customer_id=row.customer_id):
+    if row is None or not may_read_order(info.context.viewer, row.customer_id):
         raise PermissionDenied("You may not follow this order.")
-    return pk  # type: ignore[return-value]
+    return f"order:{pk}"
+
+
+async def _readable_order(info: Info, channel: str, order_id: int) -> Any:
+    """The event's order, read anew, if the viewer may still read it (and still follow them all)."""
+    viewer = info.context.viewer
+    row = await info.context.orders.order.load(order_id)
+    if (row is None or not may_read_order(viewer, row.customer_id)
+            or (channel == EVERY_ORDER and not may_read(viewer, Readable.EVERY_ORDER))):
+        raise PermissionDenied("You may no longer follow this order.")
+    return row
 
 
 async def _events(info: Info, channel: str, topic: str) -> AsyncIterator[dict[str, Any]]:
@@ -52,10 +75,10 @@ def _moment(message: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(message["payload"].get("at") or message["occurredAt"])
 
 
-async def _order_stream(info: Info, pk: int) -> AsyncGenerator[OrderUpdate, None]:
-    async for message in _events(info, f"order:{pk}", "order.status_changed"):
+async def _order_stream(info: Info, channel: str) -> AsyncGenerator[OrderUpdate, None]:
+    async for message in _events(info, channel, "order.status_changed"):
         payload = message["payload"]
-        row = await info.context.orders.order.load(pk)
+        row = await _readable_order(info, channel, int(message["subjectId"]))
         yield OrderUpdate(order=EcommerceOrder.from_row(row, currency(info)),
                           from_status=DomainOrderStatus(payload["from"]) if payload.get("from") else None,
                           to_status=DomainOrderStatus(payload["to"]), occurred_at=_moment(message))
@@ -65,6 +88,7 @@ async def _fulfillment_stream(info: Info, channel: str) -> AsyncGenerator[Fulfil
     async for message in _events(info, channel, "fulfillment.status_changed"):
         payload = message["payload"]
         row = await info.context.orders.fulfillment.load(int(payload["fulfillmentId"]))
+        await _readable_order(info, channel, row.order_id)
         yield FulfillmentUpdate(
             fulfillment=Fulfillment.from_row(row),
             from_status=DomainFulfillmentStatus(payload["from"]) if payload.get("from") else None,
@@ -73,16 +97,14 @@ async def _fulfillment_stream(info: Info, channel: str) -> AsyncGenerator[Fulfil
 
 @strawberry.type(description="Live updates.")
 class Subscription:
-    @strawberry.subscription(description="The order's owner (by token) or staff.")
-    async def order_updated(self, info: Info, order_id: strawberry.ID) -> AsyncGenerator[OrderUpdate, None]:
-        return _order_stream(info, await _followable_order(info, order_id))
+    @strawberry.subscription(description="The order's owner (by token) or staff who may read orders; those staff "
+                                         "may omit orderId to follow every order.")
+    async def order_updated(self, info: Info, order_id: strawberry.ID | None = None
+                            ) -> AsyncGenerator[OrderUpdate, None]:
+        return _order_stream(info, await _followed_channel(info, order_id))
 
-    @strawberry.subscription(description="The order's owner or staff; staff may omit orderId to follow every order.")
+    @strawberry.subscription(description="The order's owner (by token) or staff who may read orders; those staff "
+                                         "may omit orderId to follow every order.")
     async def fulfillment_updated(self, info: Info, order_id: strawberry.ID | None = None
                                   ) -> AsyncGenerator[FulfillmentUpdate, None]:
-        if order_id is None:
-            viewer = info.context.viewer
-            if viewer is None or not viewer.is_staff:
-                raise PermissionDenied("Only staff may follow every order.")
-            return _fulfillment_stream(info, "orders")
-        return _fulfillment_stream(info, f"order:{await _followable_order(info, order_id)}")
+        return _fulfillment_stream(info, await _followed_channel(info, order_id))

@@ -4,15 +4,28 @@ from typing import Any
 
 import strawberry
 
-from app.loaders.orders import DELIVERY_CURSOR, count_deliveries, delivery_cursor, list_deliveries, list_endpoints
+from app.loaders.orders import (
+    DELIVERY_CURSOR,
+    count_deliveries,
+    delivery_cursor,
+    list_deliveries,
+    list_endpoints,
+)
 from app.pagination import page_request
-from app.policy.permissions import Permission
+from app.policy.reads import Readable
 from app.services import webhook_endpoints as endpoint_service
-from resolvers.base import Info, input_pk, query_pk, require_query, write
+from resolvers.base import Info, input_pk, query_pk, require_read, write
 from schema.common import PageInfo
 from schema.errors import PublicError
-from schema.webhooks import (WebhookDelivery, WebhookDeliveryConnection, WebhookDeliveryEdge, WebhookEndpoint,
-                             WebhookEndpointCreateInput, WebhookEndpointDeactivateInput, WebhookEndpointPayload)
+from schema.webhooks import (
+    WebhookDelivery,
+    WebhookDeliveryConnection,
+    WebhookDeliveryEdge,
+    WebhookEndpoint,
+    WebhookEndpointCreateInput,
+    WebhookEndpointDeactivateInput,
+    WebhookEndpointPayload,
+)
 
 DELIVERY_STATUSES = {"PENDING", "DELIVERED", "FAILED"}
 
@@ -21,14 +34,14 @@ DELIVERY_STATUSES = {"PENDING", "DELIVERED", "FAILED"}
 class WebhookQuery:
     @strawberry.field(description="Admins only: registered webhook endpoints.")
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
-        require_query(info, Permission.MANAGE_INTEGRATIONS)
+        require_read(info, Readable.WEBHOOK)
         return [WebhookEndpoint.from_row(r) for r in await list_endpoints(info.context.db)]
 
     @strawberry.field(description="Admins only: the webhook delivery log, newest first.")
     async def webhook_deliveries(self, info: Info, first: int | None = None, after: str | None = None,
                                  endpoint_id: strawberry.ID | None = None,
                                  status: str | None = None) -> WebhookDeliveryConnection:
-        require_query(info, Permission.MANAGE_INTEGRATIONS)
+        require_read(info, Readable.WEBHOOK)
         if status is not None and status not in DELIVERY_STATUSES:
             raise PublicError(f"status must be one of {', '.join(sorted(DELIVERY_STATUSES))}.", "INVALID")
         endpoint = query_pk(endpoint_id, "WebhookEndpoint", "endpointId") if endpoint_id else None

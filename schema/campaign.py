@@ -12,6 +12,7 @@ from app.domain.states import CampaignStatus as DomainCampaignStatus
 from app.ids import encode_id
 from app.loaders.catalog import NESTED_PRODUCT_CURSOR
 from app.pagination import page_request
+from app.policy.reads import may_read_campaign, may_read_campaign_code
 from schema.catalog import ProductConnection
 from schema.common import Money, Node, PageInfo
 from schema.store import Channel
@@ -26,7 +27,6 @@ DiscountType = strawberry.enum(DomainDiscountType, name="DiscountType", descript
 @strawberry.type(description="A promotion: automatic or by promo code, scoped to channels and products.")
 class Campaign(Node):
     name: str = strawberry.field(description="Display name.")
-    code: str | None = strawberry.field(description="Promo code a shopper enters; null for an automatic campaign.")
     status: CampaignStatus = strawberry.field(description="Current status.")  # type: ignore[valid-type]
     discount_type: DiscountType = strawberry.field(description="Kind of discount.")  # type: ignore[valid-type]
     discount_value: Decimal = strawberry.field(
@@ -37,15 +37,25 @@ class Campaign(Node):
     usage_limit: int | None = strawberry.field(description="How many orders may use it at most.")
     times_used: int = strawberry.field(description="How many orders used it.")
     pk: strawberry.Private[int]
+    promo_code: strawberry.Private[str | None]
 
     @classmethod
     def from_row(cls, row: Any, currency: str) -> "Campaign":
         return cls(
-            id=strawberry.ID(encode_id("Campaign", row.id)), name=row.name, code=row.code,
+            id=strawberry.ID(encode_id("Campaign", row.id)), name=row.name, promo_code=row.code,
             status=DomainCampaignStatus(row.status), discount_type=DomainDiscountType(row.discount_type),
             discount_value=row.discount_value, starts_at=row.starts_at, ends_at=row.ends_at,
             min_subtotal=Money(amount=row.min_subtotal, currency=currency) if row.min_subtotal is not None else None,
             usage_limit=row.usage_limit, times_used=row.times_used, pk=row.id)
+
+    @strawberry.field(description="Promo code a shopper enters; null for an automatic campaign. Shown to "
+                                  "everyone once the campaign is released and its window has opened, before "
+                                  "that only to MERCHANDISER, MANAGER, ADMIN.")
+    def code(self, info: Info) -> str | None:
+        if self.promo_code is None or not may_read_campaign_code(info.context.viewer, self.status, self.starts_at,
+                                                                  info.context.now):
+            return None
+        return self.promo_code
 
     @strawberry.field(description="Channels it is offered on; empty: every channel.")
     async def channels(self, info: Info) -> list[Channel]:
@@ -58,6 +68,13 @@ class Campaign(Node):
         rows = await loaders.campaign_products.load((self.pk, page))
         return ProductConnection.nested(rows, info.context.settings.currency,
                                         lambda: loaders.campaign_product_count.load(self.pk))
+
+
+def readable_campaign(info: Info, row: Any) -> Campaign | None:
+    """The campaign of a row, if the read policy lets the viewer see it (unreleased: staff only)."""
+    if row is None or not may_read_campaign(info.context.viewer, row.status):
+        return None
+    return Campaign.from_row(row, info.context.settings.currency)
 
 
 @strawberry.type(description="A campaign in a connection.")

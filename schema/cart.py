@@ -10,7 +10,7 @@ from app.context import Context
 from app.domain.states import CartStatus as DomainCartStatus
 from app.ids import encode_id
 from app.services.cart_view import CartView, LineView
-from schema.campaign import Campaign
+from schema.campaign import Campaign, readable_campaign
 from schema.catalog import ProductVariant
 from schema.common import Money, Node, UserError
 from schema.store import Channel, DeliveryMethod
@@ -111,11 +111,11 @@ class Cart(Node):
     async def channel(self, info: Info) -> Channel:
         return Channel.from_row(await info.context.catalog.channel.load(self.view.cart.channel_id))
 
-    @strawberry.field(description="The campaign discounting the cart, if any.")
+    @strawberry.field(description="The campaign discounting the cart, if any; null while it is unreleased "
+                                  "(DRAFT, SCHEDULED), except for MERCHANDISER, MANAGER, ADMIN.")
     async def campaign(self, info: Info) -> Campaign | None:
         campaign_id = self.view.quote.campaign_id
-        row = await info.context.catalog.campaign.load(campaign_id) if campaign_id else None
-        return Campaign.from_row(row, info.context.settings.currency) if row else None
+        return readable_campaign(info, await info.context.catalog.campaign.load(campaign_id) if campaign_id else None)
 
     @strawberry.field(description="The chosen delivery method.")
     async def delivery_method(self, info: Info) -> DeliveryMethod | None:

@@ -130,13 +130,14 @@ class Product(Node):
     async def is_available(self, info: Info) -> bool:
         return bool(await info.context.catalog.product_available.load(self.pk))
 
-    @strawberry.field(description="Campaigns running now that cover this product, on the request's channel.")
+    @strawberry.field(description="Campaigns running now that cover this product, on the request's channel "
+                                  "(running SCHEDULED ones only for MERCHANDISER, MANAGER, ADMIN).")
     async def campaigns(self, info: Info) -> list[Annotated["Campaign", strawberry.lazy("schema.campaign")]]:
-        from schema.campaign import Campaign
+        from schema.campaign import readable_campaign
 
         terms = await campaigns_for_products(info, [self.pk], automatic_only=False)
         rows = await info.context.catalog.campaign.load_many([t.id for t in terms[self.pk]])
-        return [Campaign.from_row(r, info.context.settings.currency) for r in rows if r is not None]
+        return [c for c in (readable_campaign(info, r) for r in rows) if c is not None]
 
 
 async def _load_category(info: Info, category_id: int | None) -> Category | None:

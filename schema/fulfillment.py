@@ -8,7 +8,9 @@ import strawberry
 from app.context import Context
 from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus
 from app.ids import encode_id
+from app.policy.reads import Readable, may_read, may_read_order
 from schema.common import Node, UserError
+from schema.errors import PermissionDenied
 from schema.order import EcommerceOrder, OrderLine
 from schema.store import Warehouse
 
@@ -42,13 +44,18 @@ class Fulfillment(Node):
         return cls(id=strawberry.ID(encode_id("Fulfillment", row.id)), status=DomainFulfillmentStatus(row.status),
                    carrier=row.carrier, tracking_number=row.tracking_number, updated_at=row.updated_at, row=row)
 
-    @strawberry.field(description="The order shipped.")
+    @strawberry.field(description="The order shipped (PERMISSION_DENIED for those who may not read it).")
     async def order(self, info: Info) -> EcommerceOrder:
-        return EcommerceOrder.from_row(await info.context.orders.order.load(self.row.order_id),
-                                       info.context.settings.currency)
+        row = await info.context.orders.order.load(self.row.order_id)
+        if not may_read_order(info.context.viewer, row.customer_id):
+            raise PermissionDenied("You may not read this order.")
+        return EcommerceOrder.from_row(row, info.context.settings.currency)
 
-    @strawberry.field(description="The warehouse it ships from.")
+    @strawberry.field(description="The warehouse it ships from; staff only: others see a placeholder without "
+                                  "name or code.")
     async def warehouse(self, info: Info) -> Warehouse:
+        if not may_read(info.context.viewer, Readable.WAREHOUSE):
+            return Warehouse.placeholder()
         return Warehouse.from_row(await info.context.catalog.warehouse.load(self.row.warehouse_id))
 
     @strawberry.field(description="What it ships.")

@@ -10,7 +10,8 @@ from app.domain.states import OrderStatus as DomainOrderStatus
 from app.domain.states import PaymentStatus as DomainPaymentStatus
 from app.ids import encode_id
 from app.policy.orders import available_transitions
-from schema.campaign import Campaign
+from app.policy.reads import may_read_order
+from schema.campaign import Campaign, readable_campaign
 from schema.cart import Address
 from schema.catalog import ProductVariant
 from schema.common import Money, Node, PageInfo, UserError
@@ -106,10 +107,11 @@ class EcommerceOrder(Node):
     async def channel(self, info: Info) -> Channel:
         return Channel.from_row(await info.context.catalog.channel.load(self.row.channel_id))
 
-    @strawberry.field(description="The campaign the order is attributed to, if any.")
+    @strawberry.field(description="The campaign the order is attributed to, if any; null while it is unreleased "
+                                  "(DRAFT, SCHEDULED), except for MERCHANDISER, MANAGER, ADMIN.")
     async def campaign(self, info: Info) -> Campaign | None:
-        row = await info.context.catalog.campaign.load(self.row.campaign_id) if self.row.campaign_id else None
-        return Campaign.from_row(row, info.context.settings.currency) if row else None
+        return readable_campaign(info, await info.context.catalog.campaign.load(self.row.campaign_id)
+                                 if self.row.campaign_id else None)
 
     @strawberry.field(description="What was bought.")
     async def lines(self, info: Info) -> list[OrderLine]:
@@ -120,12 +122,16 @@ class EcommerceOrder(Node):
     async def fulfillments(self, info: Info) -> list[Annotated["Fulfillment", strawberry.lazy("schema.fulfillment")]]:
         from schema.fulfillment import Fulfillment
 
+        if not may_read_order(info.context.viewer, self.row.customer_id):
+            return []
         return [Fulfillment.from_row(r) for r in await info.context.orders.fulfillments.load(self.pk)]
 
     @strawberry.field(description="Return requests of this order, oldest first.")
     async def return_requests(self, info: Info) -> list[Annotated["ReturnRequest", strawberry.lazy("schema.returns")]]:
         from schema.returns import ReturnRequest
 
+        if not may_read_order(info.context.viewer, self.row.customer_id):
+            return []
         return [ReturnRequest.from_row(r, info.context.settings.currency)
                 for r in await info.context.orders.return_requests.load(self.pk)]
 

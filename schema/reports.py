@@ -6,7 +6,7 @@ import strawberry
 
 from app.context import Context
 from app.reports.sales import Dimension, Kpis
-from schema.campaign import Campaign
+from schema.campaign import Campaign, readable_campaign
 from schema.common import Money
 from schema.store import Channel
 
@@ -48,8 +48,8 @@ class KpiRow:
 
     @strawberry.field(description="Null where not split by campaign, or for carts and orders with no campaign.")
     async def campaign(self, info: Info) -> Campaign | None:
-        row = await info.context.catalog.campaign.load(self.campaign_id) if self.campaign_id else None
-        return Campaign.from_row(row, info.context.settings.currency) if row else None
+        return readable_campaign(info, await info.context.catalog.campaign.load(self.campaign_id)
+                                 if self.campaign_id else None)
 
 
 @strawberry.type(description="KPIs over [from, to), split by channel and/or campaign, with a total row.")

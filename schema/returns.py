@@ -11,7 +11,9 @@ from app.domain.states import ApprovalStatus as DomainApprovalStatus
 from app.domain.states import ReturnStatus as DomainReturnStatus
 from app.ids import encode_id
 from app.policy.decisions import ApprovalAction as DomainApprovalAction
+from app.policy.reads import Readable, may_read, may_read_order
 from schema.common import Money, Node, PageInfo, UserError
+from schema.errors import PermissionDenied
 from schema.order import EcommerceOrder, OrderLine
 
 Info = strawberry.Info[Context, None]
@@ -83,20 +85,22 @@ class ReturnRequest(Node):
                    reason=row.reason, note=row.note, refund_amount=refund, refund_shipping=shipping,
                    created_at=row.created_at, row=row)
 
-    @strawberry.field(description="The order returned from.")
+    @strawberry.field(description="The order returned from (PERMISSION_DENIED for those who may not read it).")
     async def order(self, info: Info) -> EcommerceOrder:
-        return EcommerceOrder.from_row(await info.context.orders.order.load(self.row.order_id),
-                                       info.context.settings.currency)
+        row = await info.context.orders.order.load(self.row.order_id)
+        if not may_read_order(info.context.viewer, row.customer_id):
+            raise PermissionDenied("You may not read this order.")
+        return EcommerceOrder.from_row(row, info.context.settings.currency)
 
     @strawberry.field(description="What is returned.")
     async def lines(self, info: Info) -> list[ReturnLine]:
         return [ReturnLine(quantity=r.quantity, reason=r.reason, order_line_id=r.order_line_id)
                 for r in await info.context.orders.return_lines.load(self.row.id)]
 
-    @strawberry.field(description="The approval that allowed it, e.g. past the return window.")
+    @strawberry.field(description="The approval that allowed it, e.g. past the return window; null for those "
+                                  "who may not read approvals (customers, MERCHANDISER).")
     async def approval(self, info: Info) -> ApprovalRequest | None:
-        viewer = info.context.viewer
-        if viewer is None or not viewer.is_staff:
+        if not may_read(info.context.viewer, Readable.APPROVAL):
             return None  # reasons and evidence are internal
         row = await info.context.orders.approval.load(self.row.approval_id) if self.row.approval_id else None
         return ApprovalRequest.from_row(row) if row else None

@@ -31,6 +31,11 @@ class Warehouse(Node):
     def from_row(cls, row: Any) -> "Warehouse":
         return cls(id=strawberry.ID(encode_id("Warehouse", row.id)), name=row.name, code=row.code, pk=row.id)
 
+    @classmethod
+    def placeholder(cls) -> "Warehouse":
+        """What a non-staff reader sees where the schema promises a warehouse: nothing that names one."""
+        return cls(id=strawberry.ID(encode_id("Warehouse", "hidden")), name="", code="", pk=0)
+
 
 @strawberry.type(description="A way to ship an order, with its price.")
 class DeliveryMethod(Node):

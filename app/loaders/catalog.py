@@ -2,7 +2,7 @@
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +13,21 @@ from app.db import Database
 from app.domain.campaigns import CampaignTerms
 from app.loaders.base import many_per_key, one_per_key, value_per_key
 from app.loaders.products import PRODUCT_COLUMNS
-from app.services.campaign_offers import CAMPAIGN_COLUMNS, load_offers
 from app.pagination import Page, PageRequest, PaginationError, cut_page, encode_cursor, seek
-from models import (Campaign, Category, Channel, DeliveryMethod, Product, ProductVariant, Stock, Warehouse,
-                    campaign_channels, campaign_products, delivery_method_channels)
+from app.services.campaign_offers import CAMPAIGN_COLUMNS, load_offers
+from models import (
+    Campaign,
+    Category,
+    Channel,
+    DeliveryMethod,
+    Product,
+    ProductVariant,
+    Stock,
+    Warehouse,
+    campaign_channels,
+    campaign_products,
+    delivery_method_channels,
+)
 
 CATEGORY_COLUMNS = (Category.id, Category.parent_id, Category.name, Category.slug, Category.description,
                     Category.path)
@@ -208,19 +219,23 @@ def campaign_cursor(row: Row[Any]) -> str:
     return encode_cursor(CAMPAIGN_CURSOR, [row.id])
 
 
-def _campaigns(stmt: Any, status: str | None) -> Any:
+def _campaigns(stmt: Any, status: str | None, readable: Collection[str]) -> Any:
+    """Campaigns of one status (if given) among the statuses the viewer may read."""
+    stmt = stmt.where(Campaign.status.in_(sorted(readable)))
     return stmt.where(Campaign.status == status) if status else stmt
 
 
-async def list_campaigns(db: Database, *, page: PageRequest, status: str | None) -> Page[Row[Any]]:
-    stmt = seek(_campaigns(select(*CAMPAIGN_COLUMNS), status), [Campaign.id], descending=True, page=page)
+async def list_campaigns(db: Database, *, page: PageRequest, status: str | None,
+                         readable: Collection[str]) -> Page[Row[Any]]:
+    stmt = seek(_campaigns(select(*CAMPAIGN_COLUMNS), status, readable), [Campaign.id], descending=True, page=page)
     async with db.read() as conn:
         return cut_page((await conn.execute(stmt)).all(), page)
 
 
-async def count_campaigns(db: Database, *, status: str | None) -> int:
+async def count_campaigns(db: Database, *, status: str | None, readable: Collection[str]) -> int:
     async with db.read() as conn:
-        return int(await conn.scalar(_campaigns(select(func.count()).select_from(Campaign), status)) or 0)
+        return int(await conn.scalar(
+            _campaigns(select(func.count()).select_from(Campaign), status, readable)) or 0)
 
 
 async def list_channels(db: Database) -> list[Row[Any]]:

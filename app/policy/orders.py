@@ -12,12 +12,6 @@ BEFORE_SHIPMENT = BEFORE_FULFILLMENT | {OrderStatus.PROCESSING}
 AFTER_SHIPMENT = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
-def may_read_order(roles: Iterable[str], *, viewer_customer_id: int | None, order_customer_id: int | None) -> bool:
-    if has_permission(roles, Permission.READ_ANY_ORDER):
-        return True
-    return viewer_customer_id is not None and viewer_customer_id == order_customer_id
-
-
 def available_transitions(status: OrderStatus, *, roles: Iterable[str], is_owner: bool) -> list[OrderStatus]:
     """The statuses this viewer may move the order to next. Cancelling after shipment is listed
     for the roles that may cancel: it needs an approved ORDER_CANCEL_AFTER_SHIPMENT as well."""

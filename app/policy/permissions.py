@@ -1,4 +1,5 @@
-"""Who may do what (DESIGN.md "Roles"). Pure: decisions only, no I/O."""
+"""Who may do what (DESIGN.md "Roles"). Pure: decisions only, no I/O. Who may read what is
+the read policy beside this table: app/policy/reads.py."""
 
 from collections.abc import Iterable
 from enum import StrEnum
@@ -32,6 +33,7 @@ class Permission(StrEnum):
     VERIFY_AUDIT = "VERIFY_AUDIT"
     READ_REPORTS = "READ_REPORTS"
     MANAGE_INTEGRATIONS = "MANAGE_INTEGRATIONS"  # webhook endpoints and their delivery log
+    READ_CUSTOMERS = "READ_CUSTOMERS"  # customer records ("customers list")
 
 
 R = Role
@@ -51,6 +53,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.VERIFY_AUDIT: frozenset({R.ADMIN}),
     Permission.READ_REPORTS: frozenset({R.MERCHANDISER, R.MANAGER, R.ADMIN}),
     Permission.MANAGE_INTEGRATIONS: frozenset({R.ADMIN}),
+    Permission.READ_CUSTOMERS: frozenset({R.SUPPORT, R.MANAGER, R.ADMIN}),
 }
 
 

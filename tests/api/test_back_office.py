@@ -408,7 +408,10 @@ async def test_merchandiser_creates_a_campaign_in_draft(client: GraphQLClient) -
         "endsAt": "2030-09-01T00:00:00+00:00", "minSubtotal": {"amount": "50.00"}, "usageLimit": 100,
         "timesUsed": 0, "channels": [{"slug": "web"}],
         "products": {"edges": [{"node": {"name": "Trail Runner"}}]}}
-    assert (await client.data(CAMPAIGN_QUERY, {"id": campaign["id"]}))["campaign"] == campaign
+    # a DRAFT campaign is unreleased: only campaign staff read it back (anonymous callers get null)
+    assert (await client.data(CAMPAIGN_QUERY, {"id": campaign["id"]}))["campaign"] is None
+    assert (await client.data(CAMPAIGN_QUERY, {"id": campaign["id"]},
+                              token=client.token_for(merchandiser)))["campaign"] == campaign
     event = await assert_audited_once(client, events, actor=merchandiser, action="campaign.create",
                                       subject_type="Campaign", subject_id=pk_of(campaign["id"], "Campaign"))
     assert (event["from_status"], event["to_status"]) == (None, "DRAFT")
@@ -484,7 +487,7 @@ async def test_every_campaign_move_the_status_table_allows_succeeds(client: Grap
     move = {"campaignId": campaign_id, "status": target}
     campaign = await run_ok(client, "campaignStatusUpdate", move, token)
     assert campaign["status"] == target
-    assert (await client.data(CAMPAIGN_QUERY, {"id": campaign_id}))["campaign"]["status"] == target
+    assert (await client.data(CAMPAIGN_QUERY, {"id": campaign_id}, token=token))["campaign"]["status"] == target
     event = await assert_audited_once(client, events, actor=merchandiser, action="campaign.status",
                                       subject_type="Campaign", subject_id=pk_of(campaign_id, "Campaign"))
     assert (event["from_status"], event["to_status"]) == (current, target)
@@ -499,7 +502,7 @@ async def test_every_campaign_move_the_status_table_forbids_is_an_invalid_transi
     payload = await run(client, "campaignStatusUpdate", {"campaignId": campaign_id, "status": target}, token)
     assert payload["campaign"] is None
     assert error_codes(payload) == [("INVALID_TRANSITION", ["input", "status"])]
-    assert (await client.data(CAMPAIGN_QUERY, {"id": campaign_id}))["campaign"]["status"] == current
+    assert (await client.data(CAMPAIGN_QUERY, {"id": campaign_id}, token=token))["campaign"]["status"] == current
     assert len(await audit_events(client)) == events
 
 

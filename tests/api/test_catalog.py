@@ -331,15 +331,20 @@ async def test_campaigns_list_newest_first_with_scope(client: GraphQLClient, cat
     await factory.make_campaign(client.db, "Old", status="DRAFT")
     newest = await factory.make_campaign(client.db, "Boots", code="boots10", channels=["web"],
                                          product_ids=[catalog.products["Echo Runner"]])
-    data = (await client.data(CAMPAIGNS))["campaigns"]
+    merchandiser = client.token_for(await factory.make_user(client.db, "merch@example.com",
+                                                            factory.Role.MERCHANDISER))
+    data = (await client.data(CAMPAIGNS, token=merchandiser))["campaigns"]
     assert [e["node"]["name"] for e in data["edges"]] == ["Boots", "Old"]
     boots = data["edges"][0]["node"]
     assert boots["code"] == "BOOTS10" and boots["status"] == "ACTIVE" and boots["discountValue"] == "10.00"
     assert boots["channels"] == [{"slug": "web"}]
     assert boots["products"] == {"totalCount": 1, "edges": [{"node": {"name": "Echo Runner"}}]}
     assert data["edges"][1]["node"]["products"]["totalCount"] == 5  # no scope: the whole catalog
-    drafts = (await client.data(CAMPAIGNS, {"status": "DRAFT"}))["campaigns"]
+    drafts = (await client.data(CAMPAIGNS, {"status": "DRAFT"}, token=merchandiser))["campaigns"]
     assert [e["node"]["name"] for e in drafts["edges"]] == ["Old"]
+    shoppers = (await client.data(CAMPAIGNS))["campaigns"]  # a DRAFT campaign is unreleased
+    assert ([e["node"]["name"] for e in shoppers["edges"]], shoppers["totalCount"]) == (["Boots"], 1)
+    assert (await client.data(CAMPAIGNS, {"status": "DRAFT"}))["campaigns"] == {"totalCount": 0, "edges": []}
     one = await client.data("query($id: ID!) { campaign(id: $id) { name } }", {"id": gid("Campaign", newest)})
     assert one["campaign"] == {"name": "Boots"}
 
