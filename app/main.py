@@ -34,6 +34,7 @@ from app.integrations.payments import Gateways
 from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
 from app.loaders.accounts import active_viewer
 from app.pubsub import Broker, make_broker
+from app.services.idempotency import client_fingerprint
 from app.settings import Settings
 from schema.schema import build_schema
 
@@ -183,6 +184,8 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             gateways=self.gateways,
             broker=self.broker,
             on_commit=self.on_commit,
+            client=client_fingerprint(request.client.host if request.client else None,
+                                      request.headers.get("user-agent")),
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -12,7 +12,8 @@ from app.context import Context
 from app.domain.errors import DomainError, ErrorCode
 from app.ids import decode_id, decode_int_id
 from app.policy.reads import Readable, may_read
-from app.services.idempotency import IdempotencyRace
+from app.services.idempotency import IdempotencyRace, check_guest_key
+from app.services.idempotency import guest_scope as idempotency_guest_scope
 from app.services.unit_of_work import UnitOfWork
 from schema.common import user_errors
 from schema.errors import PermissionDenied, PublicError, Unauthenticated
@@ -54,8 +55,14 @@ async def write(info: Info, payload: Callable[..., P], input: Any, run: Callable
     """
     key = getattr(input, "idempotency_key", None)
     data = {k: v for k, v in strawberry.asdict(input).items() if k != "idempotency_key"}
-    # Guests have no identity to scope keys by; their writes on a cart are scoped by that cart's id.
-    guest_scope = f"guest:{data['cart_id']}" if info.context.viewer is None and data.get("cart_id") else None
+    guest_scope = None
+    if info.context.viewer is None and key is not None:
+        try:
+            if not data.get("cart_id"):
+                check_guest_key(key)
+        except DomainError as refusal:
+            return payload(user_errors=user_errors(refusal))
+        guest_scope = idempotency_guest_scope(cart_id=data.get("cart_id"), client=info.context.client)
     ttl = timedelta(hours=info.context.settings.idempotency_ttl_hours)
     for _attempt in range(3):
         try:

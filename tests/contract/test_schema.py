@@ -1,5 +1,6 @@
 """The published SDL matches the code, and the code honours the shared contract."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,44 @@ from schema.schema import build_schema
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT.parent / "shared" / "contract.graphql"
 
-# Contract parts not built yet (each issue removed its names as it landed): none left.
-NOT_YET_BUILT: set[str] = set()
-ABSENCES = {BreakingChangeType.TYPE_REMOVED, BreakingChangeType.FIELD_REMOVED}
+# The contract's round-2 sections that issues have asked for so far, and the round-2 root fields
+# they brought; everything else the later sections define may still be absent.
+BUILT_SECTIONS = {"trust: accounts and sessions"}
+BUILT_ROOT_FIELDS = {"Mutation.tokenRefresh", "Mutation.tokenRevoke"}
+ROOTS_SECTION = "round 2 roots"
+# Round-1 types that name what a later section brings (an argument or a field of a pending type).
+PENDING_REFERENCES = {"Query.salesReport(interval:)": "operations: exceptions, health, freshness"}
+ABSENCES = {BreakingChangeType.TYPE_REMOVED, BreakingChangeType.FIELD_REMOVED,
+            BreakingChangeType.VALUE_REMOVED_FROM_ENUM, BreakingChangeType.ARG_REMOVED,
+            BreakingChangeType.FIELD_CHANGED_KIND}
+SECTION_RE = re.compile(r"^# -{10,} (?P<title>.+?)\n(?P<body>.*?)(?=^# -{10,} |\Z)", re.M | re.S)
+DEFINITION_RE = re.compile(r"^(?P<kind>extend (?:type|input|enum)|type|input|enum|interface|union|scalar)\s+"
+                           r"(?P<name>\w+)[^{\n]*(?:\{(?P<block>.*?)^\})?", re.M | re.S)
+
+
+def pending_names(contract: str) -> set[str]:
+    """Types, fields and enum values that round-2 sections not asked for yet define."""
+    names: set[str] = set()
+    for section in SECTION_RE.finditer(contract.split("# Round 2.", 1)[1]):
+        title = section["title"].strip()
+        if title in BUILT_SECTIONS:
+            continue
+        for definition in DEFINITION_RE.finditer(section["body"]):
+            members = {f"{definition['name']}.{m}" for m in re.findall(r"^\s+(\w+)", definition["block"] or "", re.M)}
+            if definition["kind"].startswith("extend") or title == ROOTS_SECTION:
+                names |= members - BUILT_ROOT_FIELDS
+            else:
+                names.add(definition["name"])
+    built = {title for title in PENDING_REFERENCES.values() if title in BUILT_SECTIONS}
+    return names | {ref for ref, title in PENDING_REFERENCES.items() if title not in built}
+
+
+def subject_of(description: str) -> tuple[str, ...]:
+    """The names a breaking change is about, most specific first: ("X.y(a:)", "X.y", "X")."""
+    words = description.removeprefix("Standard scalar ").removeprefix("Field ").removeprefix("Enum value ")
+    words = words.removeprefix("Argument ").split(" ")[0].rstrip(".")
+    field = words.split("(")[0]
+    return (words, field, field.split(".")[0])
 
 
 def current_sdl() -> str:
@@ -42,11 +78,20 @@ def test_every_type_and_field_has_a_description() -> None:
 def test_schema_offers_the_contract_apart_from_parts_not_yet_built() -> None:
     contract = build_sdl(CONTRACT.read_text())
     ours = build_sdl(current_sdl())
+    pending = pending_names(CONTRACT.read_text())
     problems = []
     for change in find_breaking_changes(contract, ours):
-        words = change.description.removeprefix("Standard scalar ").removeprefix("Field ").split(" ")
-        subject = words[0].rstrip(".")
-        if change.type in ABSENCES and (subject in NOT_YET_BUILT or subject.split(".")[0] in NOT_YET_BUILT):
+        subjects = subject_of(change.description)
+        if change.type in ABSENCES and any(subject in pending for subject in subjects):
             continue
         problems.append(change.description)
     assert problems == []
+
+
+def test_the_pending_contract_sections_are_found() -> None:
+    """The section parser sees what later issues bring (so the test above cannot pass vacuously)."""
+    if not CONTRACT.exists():
+        pytest.skip("../shared/contract.graphql is not beside the project")
+    pending = pending_names(CONTRACT.read_text())
+    assert {"OperationalException", "Query.systemHealth", "Mutation.productVariantCreate"} <= pending
+    assert not {"TokenRefreshInput", "Mutation.tokenRefresh", "ErrorCode.RATE_LIMITED"} & pending
