@@ -1,6 +1,6 @@
 """The per-request context every resolver sees: who calls, the database, fresh loaders."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from datetime import UTC, datetime, timedelta
@@ -30,6 +30,9 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # The calling client (address and user agent, hashed): scopes guests' idempotency keys.
     client: str = ""
+    # WebSocket connections: reads the connection's viewer anew from its token (InvalidToken once
+    # the token has expired or its user was deactivated or deleted), before every pushed event.
+    reauthenticate: Callable[[], Awaitable[Viewer | None]] | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @cached_property

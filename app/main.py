@@ -100,11 +100,13 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         """Authenticate the WebSocket in connection_init: {"authorization": "Bearer <token>"}."""
         params = context.connection_params or {}
         authorization = params.get("authorization") or params.get("Authorization")
+        header = str(authorization) if authorization else None
         try:
-            context.viewer = await _viewer_from_header(str(authorization) if authorization else None,
-                                                       self.settings.secret_key, self.viewers)
+            context.viewer = await _viewer_from_header(header, self.settings.secret_key, self.viewers)
         except InvalidToken as refusal:
             raise ConnectionRejectionError({"message": str(refusal)}) from refusal
+        if header is not None:
+            context.reauthenticate = lambda: _viewer_from_header(header, self.settings.secret_key, self.viewers)
         return None
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -64,7 +64,7 @@ class OrderLine(Base):
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Amount)
     total: Mapped[Decimal] = mapped_column(Amount)
-    # This line's share of the cart discount, snapshotted at checkout (pricing.allocate_discount):
+    # This line's share of the cart discount, snapshotted at checkout (app.domain.pricing.allocate):
     # what was paid for the line is total - discount, and refunds are computed from it.
     discount: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0"))
 

@@ -2,8 +2,11 @@
 
 The read policy (app/policy/reads.py) decides when subscribing and again for every pushed event,
 against the event's order as it is then: an order's customer and the staff who may read orders
-follow one order; only staff who may read every order follow them all (orderId omitted). An event
-the viewer may no longer read is not sent: the subscription ends with PERMISSION_DENIED."""
+follow one order; only staff who may read every order follow them all (orderId omitted). Before
+every event the connection's viewer is read anew from its token (current roles and active flag,
+within COMMERCE_USER_CACHE_SECONDS); an expired token or a deactivated user ends the subscription
+with UNAUTHENTICATED, and an event the viewer may no longer read is not sent: the subscription ends
+with PERMISSION_DENIED."""
 
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -12,6 +15,7 @@ from typing import Any
 
 import strawberry
 
+from app.auth import InvalidToken
 from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus
 from app.domain.states import OrderStatus as DomainOrderStatus
 from app.ids import decode_int_id
@@ -68,7 +72,19 @@ async def _events(info: Info, channel: str, topic: str) -> AsyncIterator[dict[st
         if len(seen) > SEEN_LIMIT:
             seen.popitem(last=False)
         info.context.fresh_loaders()
+        await _reauthenticate(info)
         yield message
+
+
+async def _reauthenticate(info: Info) -> None:
+    """The connection's viewer as it is now: roles changed, a deactivated or deleted user or an
+    expired access token are seen at the next event, not only at the next connection."""
+    if info.context.reauthenticate is None:
+        return
+    try:
+        info.context.viewer = await info.context.reauthenticate()
+    except InvalidToken as ended:
+        raise Unauthenticated(f"{ended} Reconnect with a fresh access token to keep following.") from ended
 
 
 def _moment(message: dict[str, Any]) -> datetime:

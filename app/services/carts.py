@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
+from app.domain.campaigns import RUNNING_STATUSES
 from app.domain.carts import CHANGEABLE, MAX_LINE_QUANTITY, effective_status
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.states import CART_TRANSITIONS, CartStatus, transition
 from app.domain.validation import CODE_MAX, NAME_MAX, Checker
+from app.policy.reads import may_read_campaign_code
 from app.services.cart_view import CartView, view_carts
 from app.services.unit_of_work import UnitOfWork
 from models import Campaign, Cart, CartLine, Channel, DeliveryMethod, ProductVariant
@@ -101,7 +103,18 @@ async def _add(uow: UnitOfWork, cart: Cart, lines: Sequence[LineChange]) -> None
 
 
 async def _promo_campaign(uow: UnitOfWork, code: str) -> Campaign | None:
-    return await uow.session.scalar(select(Campaign).where(Campaign.code == code.strip().upper()))
+    """The campaign of a code this caller may use. A code that is not live (app/policy/reads.py)
+    and does not price carts now answers like an unknown code to all but the staff who may read
+    unreleased campaigns, so guessing can neither discover nor redeem it."""
+    campaign = await uow.session.scalar(select(Campaign).where(Campaign.code == code.strip().upper()))
+    if campaign is None:
+        return None
+    running = (campaign.status in RUNNING_STATUSES
+               and (campaign.starts_at is None or campaign.starts_at <= uow.now)
+               and (campaign.ends_at is None or uow.now < campaign.ends_at))
+    if running or may_read_campaign_code(uow.actor.viewer, campaign.status, campaign.starts_at, uow.now):
+        return campaign
+    return None
 
 
 def _promo_refusal(message: str) -> DomainError:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.auth import Viewer
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.money import ZERO
+from app.domain.refunds import shipping_left
 from app.domain.states import (FULFILLMENT_TRANSITIONS, ORDER_TRANSITIONS, PAYMENT_TRANSITIONS,
                                FulfillmentStatus, OrderStatus, PaymentStatus, ReturnStatus, transition)
 from app.domain.validation import Checker
@@ -174,6 +175,9 @@ async def cancel_order(*, uow: UnitOfWork, order_id: int, reason: str, approval_
             await gateway.void(reference=payment.reference or "")
         move_payment(uow, order, payment, PaymentStatus.VOIDED, {})
     elif payment is not None and payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+        # Everything captured and not refunded goes back, the shipping paid included.
+        order.shipping_refunded += shipping_left(shipping=order.shipping, shipping_discount=order.shipping_discount,
+                                                 shipping_refunded=order.shipping_refunded)
         await refund_payment(uow, order, gateways, refundable(payment))
     move_order(uow, order, OrderStatus.CANCELLED,
                approval_id=str(used_approval) if used_approval else None, data={"reason": reason_})

@@ -791,3 +791,30 @@ async def test_a_refused_write_does_not_use_up_its_key(shop: Shop) -> None:
         {"lineId": cart["lines"][0]["id"], "quantity": 1}]})
     payload = await run(shop, "cartLinesAdd", add)
     assert errors(payload) == [] and quantities(payload["cart"]) == {"TEE-0": 999}
+
+
+@pytest.mark.parametrize("status", ["DRAFT", "SCHEDULED"])
+async def test_an_unreleased_code_answers_shoppers_like_an_unknown_one_and_gives_nothing(
+        shop: Shop, status: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from models import Campaign
+
+    campaign = await factory.make_campaign(shop.client.db, "Secret", percent="40", code="SECRET40", status=status)
+    async with shop.client.db.write_engine.begin() as conn:  # a scheduled campaign that starts tomorrow
+        await conn.execute(update(Campaign).where(Campaign.id == campaign)
+                           .values(starts_at=datetime.now(UTC) + timedelta(days=1)))
+    cart = await new_cart(shop, {"TEE-0": 1})
+    for code in ("SECRET40", "NOSUCH40"):
+        refused = await run(shop, "cartPromoCodeApply", {"cartId": cart["id"], "code": code})
+        assert [(e["code"], e["message"]) for e in refused["userErrors"]] == [
+            ("PROMO_NOT_APPLICABLE", f"There is no promotion with code {code}.")]
+    created = await shop.create_cart({"TEE-0": 1}, promoCode="SECRET40")
+    assert [e["message"] for e in created["userErrors"]] == ["There is no promotion with code SECRET40."]
+    merchandiser = await shop.token("merch@example.com", factory.Role.MERCHANDISER)
+    staff_cart = await new_cart(shop, {"TEE-0": 1}, token=merchandiser)
+    staff = await run(shop, "cartPromoCodeApply", {"cartId": staff_cart["id"], "code": "SECRET40"},
+                      token=merchandiser)
+    assert [e["message"] for e in staff["userErrors"]] == ["This promotion is not running now."]

@@ -59,6 +59,8 @@ BAD_AMOUNTS = {
     "negative": "-100", "infinite": "Infinity", "not a number": "NaN", "signalling nan": "sNaN",
     "zero": "0", "sub-cent": "1.005", "more than captured": "45.01", "a float": 12.5, "a boolean": True,
     "an object": {"value": "1"}, "not numeric": "ten", "huge": "9" * 4000, "exponent": "1E+999999",
+    "rounded away": "9.999999999999999999999999999999", "underscores": "1_0.00", "arabic-indic digits": "١٠",
+    "spaces": " 10.00", "plus sign": "+10.00",
 }
 
 

@@ -213,6 +213,7 @@ async def test_cancelling_after_a_partial_refund_gives_back_only_what_is_left(
     assert cancelled["userErrors"] == []
     assert cancelled["order"]["paymentStatus"] == "REFUNDED"
     assert await payment(client, order) == (Decimal("45.00"), Decimal("45.00"))
+    assert (await money(client, crew, order))["shippingRefunded"] == {"amount": "5.00"}
 
 
 async def test_the_line_shares_are_snapshotted_at_checkout(client: GraphQLClient, shop: Shop, crew: Crew,
@@ -228,3 +229,37 @@ async def test_the_line_shares_are_snapshotted_at_checkout(client: GraphQLClient
     assert {line["sku"]: line["discount"]["amount"] for line in shown["lines"]} == {
         odd["mug"]: "8.33", odd["pen"]: "1.67"}
     assert encode_id("EcommerceOrder", pk(order["id"])) == order["id"]
+
+
+async def test_the_migration_spreads_earlier_orders_discounts_as_checkout_does(
+        client: GraphQLClient, shop: Shop, crew: Crew, odd: dict[str, str]) -> None:
+    """Orders placed before the line shares existed get the same shares from migration 0006."""
+    import asyncio
+
+    from alembic import command
+
+    from app.migrations import alembic_config
+    from models import OrderLine
+
+    await factory.make_campaign(client.db, "Fixed", percent="5", code="FIVEOFF", kind="FIXED_AMOUNT")
+    await factory.make_campaign(client.db, "Pens", percent="50", code="PENS", product_ids=[shop.products["pen"]])
+    await factory.make_campaign(client.db, "Ship free", percent="0", code="SHIPFREE", kind="FREE_SHIPPING")
+    orders = [await delivered(shop, crew, {odd["mug"]: 1, odd["pen"]: 1}, promoCode=code)
+              for code in ("FIVEOFF", "PENS", "SHIPFREE")]
+
+    async def shares() -> list[Any]:
+        async with client.db.read() as conn:
+            lines = (await conn.execute(select(OrderLine.order_id, OrderLine.sku, OrderLine.discount)
+                                        .order_by(OrderLine.id))).all()
+            shipping = (await conn.execute(select(EcommerceOrder.id, EcommerceOrder.shipping_discount)
+                                           .order_by(EcommerceOrder.id))).all()
+        return [*map(tuple, lines), *map(tuple, shipping)]
+
+    at_checkout = await shares()
+    assert any(discount > 0 for *_, discount in at_checkout)
+    await client.db.dispose()
+    url = client.settings.database_url
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "0005")
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    assert await shares() == at_checkout
+    assert len(orders) == 3

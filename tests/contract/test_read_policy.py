@@ -728,6 +728,35 @@ async def test_every_pushed_event_asks_the_policy_again(client: GraphQLClient,
             assert (await subscriber.next())["type"] == "complete"
 
 
+@pytest.mark.parametrize("change", ["deactivated", "demoted"])
+async def test_an_open_subscription_sees_its_users_deactivation_or_demotion_at_the_next_event(
+        client: GraphQLClient, change: str) -> None:
+    """The viewer of a WebSocket is read anew from its token before every event: a deactivated user
+    gets UNAUTHENTICATED, a user demoted to MERCHANDISER PERMISSION_DENIED, and no order data."""
+    from app.services import accounts
+
+    store = await seed(client)
+    order = await store.confirmed_order({"TEE-0": 1})
+    await store.publish_events()
+    client.app.state.runtime["graphql"].viewers.ttl = 0  # no per-process cache: the change shows at once
+    async with AsyncExitStack() as stack:
+        subscribers = [await stack.enter_async_context(subscribe_asgi(
+            client.app, document, variables, token=store.tokens[FULFILLMENT]))
+            for document, variables in ((FULFILLMENT_UPDATED, {}), (ORDER_UPDATED, {"id": order["id"]}))]
+        await wait_for_subscribers(store, len(subscribers))
+        async with factory.uow(client.db) as work:
+            if change == "deactivated":
+                await accounts.set_active(uow=work, email="fulfillment@example.com", active=False)
+            else:
+                await accounts.set_roles(uow=work, email="fulfillment@example.com", roles=[Role.MERCHANDISER])
+        await fulfill(store, order)
+        expected = "UNAUTHENTICATED" if change == "deactivated" else "PERMISSION_DENIED"
+        for subscriber in subscribers:
+            refused = await subscriber.next()
+            assert [e["extensions"]["code"] for e in errors_of(refused)] == [expected], refused
+            assert ANN not in json.dumps(refused)
+
+
 # --- the reproduced leaks, by name ---------------------------------------------------------------------
 
 MERCHANDISER_PATHS = [

@@ -4,9 +4,8 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03 13:10:00
 
-Orders placed before this revision get their discount spread over their lines the way checkout
-now does it (in proportion to line totals, the remainder on the last line; a free-shipping
-discount goes to shipping), so their refunds follow the same rule.
+Orders placed before this revision get their discount spread the way checkout now does it, from
+the campaign the order names (see _backfill), so their refunds follow the same rule.
 """
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -36,29 +35,30 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
-    """Amounts are integer cents here (models.base.Amount)."""
+    """Spread each discounted order's discount as checkout now does (app.domain.pricing.allocate):
+    a free-shipping campaign's discount goes to shipping; otherwise over the lines the order's
+    campaign covers (all lines when it names no products), in proportion to their totals. Amounts
+    are integer cents here (models.base.Amount)."""
+    from app.domain.pricing import allocate
+
     bind = op.get_bind()
     orders = bind.execute(sa.text(
-        "SELECT id, subtotal, discount, shipping FROM orders WHERE discount > 0 ORDER BY id")).all()
-    for order_id, subtotal, discount, shipping in orders:
-        lines = bind.execute(sa.text("SELECT id, total FROM order_lines WHERE order_id = :o ORDER BY id"),
-                             {"o": order_id}).all()
-        if discount == shipping and discount > 0 and discount != subtotal:
-            # Only a free-shipping campaign discounts exactly the shipping price.
+        "SELECT o.id, o.discount, o.shipping, c.discount_type, o.campaign_id FROM orders o "
+        "LEFT JOIN campaigns c ON c.id = o.campaign_id WHERE o.discount > 0 ORDER BY o.id")).all()
+    for order_id, discount, shipping, discount_type, campaign_id in orders:
+        if discount_type == "FREE_SHIPPING":
             bind.execute(sa.text("UPDATE orders SET shipping_discount = :d WHERE id = :o"),
-                         {"d": discount, "o": order_id})
+                         {"d": min(discount, shipping), "o": order_id})
             continue
-        left = discount
-        for i, (line_id, total) in enumerate(lines):
-            if i == len(lines) - 1:
-                share = left
-            else:
-                share = int((Decimal(discount) * total / subtotal).quantize(Decimal(1), ROUND_HALF_UP)) \
-                    if subtotal else 0
-                share = min(share, left)
-            left -= share
+        covered = {row[0] for row in bind.execute(sa.text(
+            "SELECT product_id FROM campaign_products WHERE campaign_id = :c"), {"c": campaign_id})}
+        lines = bind.execute(sa.text("SELECT id, total, product_id FROM order_lines WHERE order_id = :o "
+                                     "ORDER BY id"), {"o": order_id}).all()
+        weights = [(line_id, Decimal(total) / 100) for line_id, total, product_id in lines
+                   if not covered or product_id in covered] or [(i, Decimal(t) / 100) for i, t, _ in lines]
+        for line_id, share in allocate(Decimal(discount) / 100, weights).items():
             bind.execute(sa.text("UPDATE order_lines SET discount = :d WHERE id = :l"),
-                         {"d": share, "l": line_id})
+                         {"d": int((share * 100).to_integral_value(ROUND_HALF_UP)), "l": line_id})
 
 
 def downgrade() -> None:
