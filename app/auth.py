@@ -6,10 +6,14 @@ are read from the users table when the token is used (at most every COMMERCE_USE
 per user and process), so a demoted or deactivated user loses access within that bound.
 """
 
+import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -49,14 +53,34 @@ class Viewer:
 
 
 def hash_password(password: str) -> str:
+    """Blocking (tens of milliseconds of CPU): from async code, use `hash_password_off_loop`."""
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Blocking, like `hash_password`. An unknown account (None) is verified against a dummy hash
+    so that it takes as long as a wrong password."""
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+# argon2-cffi releases the GIL while it hashes, so worker threads keep the event loop (and every
+# other request, /healthz included) responsive during a flood of sign-ins. One thread per core: more
+# would only queue the hashes on the CPU and starve the loop; the rest wait their turn in the pool.
+@cache
+def _hashing_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="argon2")
+
+
+async def hash_password_off_loop(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_hashing_pool(), hash_password, password)
+
+
+async def verify_password_off_loop(password_hash: str | None, password: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(_hashing_pool(), verify_password,
+                                                            password_hash, password)
 
 
 def known_roles(roles: Iterable[str]) -> frozenset[str]:

@@ -12,6 +12,7 @@ from app.integrations.payments import Gateways
 from app.loaders.catalog import CatalogLoaders
 from app.loaders.orders import OrderLoaders
 from app.pubsub import Broker
+from app.rate_limits import MemoryRateLimiter, RateLimiter, Rules
 from app.services.unit_of_work import Actor, UnitOfWork
 from app.settings import Settings
 
@@ -33,6 +34,10 @@ class Context:
     # WebSocket connections: reads the connection's viewer anew from its token (InvalidToken once
     # the token has expired or its user was deactivated or deleted), before every pushed event.
     reauthenticate: Callable[[], Awaitable[Viewer | None]] | None = None
+    # The calling client's network address (rate limits count per address), and the limiter that
+    # the composition root built (shared by every request of the process).
+    client_address: str = ""
+    limiter: RateLimiter = field(default_factory=MemoryRateLimiter)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @cached_property
@@ -42,6 +47,10 @@ class Context:
     @cached_property
     def orders(self) -> OrderLoaders:
         return OrderLoaders(self.db, self.now, self.abandon_after)
+
+    @cached_property
+    def rate_rules(self) -> Rules:
+        return Rules.of(self.settings)
 
     @property
     def abandon_after(self) -> timedelta:

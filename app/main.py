@@ -34,6 +34,7 @@ from app.integrations.payments import Gateways
 from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
 from app.loaders.accounts import active_viewer
 from app.pubsub import Broker, make_broker
+from app.rate_limits import RateLimiter, make_rate_limiter
 from app.services.idempotency import client_fingerprint
 from app.settings import Settings
 from schema.schema import build_schema
@@ -78,7 +79,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
     websocket_adapter_class = TextFrameWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, *, db: Database, settings: Settings, broker: Broker, gateways: Gateways,
-                 on_commit: Callable[[], None] | None) -> None:
+                 on_commit: Callable[[], None] | None, limiter: RateLimiter) -> None:
         super().__init__(
             build_schema(production=settings.is_production),
             graphql_ide=None if settings.is_production else "graphiql",
@@ -92,6 +93,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         self.broker = broker
         self.gateways = gateways
         self.on_commit = on_commit
+        self.limiter = limiter
         self.cache = ResponseCache(settings.response_cache_seconds)
         self.viewers = ViewerCache(lambda user_id: active_viewer(db, user_id),
                                    ttl_seconds=settings.user_cache_seconds)
@@ -188,6 +190,8 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             on_commit=self.on_commit,
             client=client_fingerprint(request.client.host if request.client else None,
                                       request.headers.get("user-agent")),
+            client_address=request.client.host if request.client else "",
+            limiter=self.limiter,
         )
 
     def encode_json(self, data: object) -> bytes:
@@ -237,9 +241,10 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         broker = make_broker(settings.redis_url)
         await broker.start()
         relay, dispatcher = background_workers(db, broker, settings)
-        state.update(db=db, broker=broker, relay=relay, dispatcher=dispatcher)
+        limiter = make_rate_limiter(settings)
+        state.update(db=db, broker=broker, relay=relay, dispatcher=dispatcher, limiter=limiter)
         state["graphql"] = GraphQLApp(db=db, settings=settings, broker=broker, gateways=gateways,
-                                      on_commit=relay.wake if settings.run_relay else None)
+                                      on_commit=relay.wake if settings.run_relay else None, limiter=limiter)
         tasks = [asyncio.create_task(sweep_periodically(db, settings))]
         if settings.run_relay:
             tasks += [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run())]
@@ -256,6 +261,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await broker.stop()
+            await limiter.close()
             await db.dispose()
 
     class GraphQLEndpoint:
@@ -281,7 +287,8 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         return state["relay"].wake if settings.run_relay else None
 
     webhook_routes = [Route(path, handler, methods=["POST"])
-                      for path, handler in inbound.routes(lambda: state["db"], settings, gateways, on_commit)]
+                      for path, handler in inbound.routes(lambda: state["db"], settings, gateways, on_commit,
+                                                                   lambda: state["limiter"])]
 
     endpoint = GraphQLEndpoint()
     app = Starlette(routes=[

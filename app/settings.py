@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     # How long a process may serve a signed-in user's roles and active flag from memory (0: read
     # them on every request): the bound on how long a demoted or deactivated user keeps access.
     user_cache_seconds: float = 30.0
+    # Rate limits (app/rate_limits.py; 0 switches one off). Per e-mail or cart, and per client address.
+    signin_attempts_per_minute: int = 10
+    signin_attempts_per_minute_per_client: int = 30
+    registrations_per_hour_per_email: int = 5
+    registrations_per_hour_per_client: int = 20
+    token_refreshes_per_minute: int = 60
+    promo_attempts_per_minute_per_client: int = 20
+    promo_attempts_per_minute_per_cart: int = 10
+    webhooks_per_minute: int = 600
 
     @field_validator("currency")
     @classmethod
@@ -42,6 +51,16 @@ class Settings(BaseSettings):
         if len(value) != 3 or not (value.isascii() and value.isalpha()):
             raise ValueError("COMMERCE_CURRENCY must be an ISO 4217 code such as USD")
         return value.upper()
+
+    @field_validator("signin_attempts_per_minute", "signin_attempts_per_minute_per_client",
+                     "registrations_per_hour_per_email", "registrations_per_hour_per_client",
+                     "token_refreshes_per_minute", "promo_attempts_per_minute_per_client",
+                     "promo_attempts_per_minute_per_cart", "webhooks_per_minute")
+    @classmethod
+    def _limit_not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("rate limits are 0 (off) or more")
+        return value
 
     @field_validator("user_cache_seconds")
     @classmethod

@@ -7,6 +7,7 @@ import strawberry
 from app.auth import issue_token
 from app.domain.errors import DomainError
 from app.loaders.accounts import customer_by_id
+from app.rate_limits import enforce, normalised_email
 from app.services import accounts as account_service
 from app.services import sessions
 from resolvers.base import Info
@@ -45,20 +46,31 @@ class AccountQuery:
 
 @strawberry.type
 class AccountMutation:
-    @strawberry.mutation(description="Sign up as a customer; returns tokens for the new account.")
+    @strawberry.mutation(description=(
+        "Sign up as a customer, then sign in with tokenCreate. The answer never says whether the "
+        "e-mail already has an account: a taken e-mail gets the same answer as a new one (no tokens, "
+        "no userErrors) and changes nothing. Refused with INVALID for malformed input or a weak "
+        "password, and RATE_LIMITED (with retryAfter) for too many sign-ups per e-mail or client."))
     async def customer_register(self, info: Info, input: CustomerRegisterInput) -> TokenPayload:
+        context, rules = info.context, info.context.rate_rules
         try:
-            async with info.context.unit_of_work() as uow:
-                signed_in = await account_service.register_customer(
-                    uow=uow, email=input.email, password=input.password, name=input.name,
-                    session_lifetime=_session_lifetime(info))
+            await enforce(context.limiter, [(rules.register_per_email, normalised_email(input.email)),
+                                            (rules.register_per_client, context.client_address)], "input")
+            async with context.unit_of_work() as uow:
+                await account_service.register_customer(uow=uow, email=input.email, password=input.password,
+                                                        name=input.name)
         except DomainError as refusal:
             return _refused(refusal)
-        return _tokens(info, signed_in)
+        return TokenPayload(access_token=None, refresh_token=None, user_errors=[])
 
-    @strawberry.mutation(description="Sign in with e-mail and password; starts a sign-in session.")
+    @strawberry.mutation(description=(
+        "Sign in with e-mail and password; starts a sign-in session. Attempts are limited per e-mail "
+        "and per client (RATE_LIMITED with retryAfter)."))
     async def token_create(self, info: Info, input: TokenCreateInput) -> TokenPayload:
+        context, rules = info.context, info.context.rate_rules
         try:
+            await enforce(context.limiter, [(rules.sign_in_per_email, normalised_email(input.email)),
+                                            (rules.sign_in_per_client, context.client_address)], "input")
             async with info.context.unit_of_work() as uow:
                 signed_in = await account_service.sign_in(uow=uow, email=input.email, password=input.password,
                                                            session_lifetime=_session_lifetime(info))
@@ -70,9 +82,11 @@ class AccountMutation:
         "Trade a refresh token for a new access token (with the account's current roles) and a new "
         "refresh token of the same sign-in. Each refresh token works once: presenting a spent one again "
         "ends the sign-in (INVALID_TOKEN; sign in again). Not idempotent: a lost response means "
-        "signing in again."))
+        "signing in again. Refreshes are limited per client (RATE_LIMITED with retryAfter)."))
     async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenPayload:
         try:
+            await enforce(info.context.limiter, [(info.context.rate_rules.refresh_per_client,
+                                                  info.context.client_address)], "input")
             async with info.context.unit_of_work() as uow:
                 signed_in = await sessions.refresh_session(uow=uow, refresh_token=input.refresh_token,
                                                            lifetime=_session_lifetime(info))

@@ -6,6 +6,7 @@ import strawberry
 
 from app.ids import decode_id
 from app.policy.reads import may_read_cart
+from app.rate_limits import Check, enforce
 from app.services import carts as cart_service
 from app.services.checkout import PaymentRequest, complete_checkout
 from resolvers.base import TEXT_KEY_RE, Info, currency, input_key, input_pk, write
@@ -37,6 +38,17 @@ def _present_cart(info: Info) -> Any:
     return present
 
 
+async def _promo_attempt(info: Info, code: str | None, cart_id: str | None, *field: str) -> None:
+    """Count a promo code attempt per client and per cart: RATE_LIMITED once codes are being guessed."""
+    if not code or not code.strip():
+        return
+    rules = info.context.rate_rules
+    checks: list[Check] = [(rules.promo_per_client, info.context.client_address)]
+    if cart_id:
+        checks.append((rules.promo_per_cart, cart_id))
+    await enforce(info.context.limiter, checks, "input", *field)
+
+
 @strawberry.type
 class CartQuery:
     @strawberry.field(description="A cart, for its owner (a guest cart: whoever holds its id).")
@@ -52,14 +64,19 @@ class CartQuery:
 
 @strawberry.type
 class CartMutation:
-    @strawberry.mutation(description="Start a cart; signed-in customers own theirs.")
+    @strawberry.mutation(description=(
+        "Start a cart; signed-in customers own theirs. Promo code attempts are limited per client "
+        "(RATE_LIMITED with retryAfter)."))
     async def cart_create(self, info: Info, input: CartCreateInput) -> CartPayload:
         utm = input.utm
-        return await write(info, CartPayload, input, lambda uow: cart_service.create_cart(
-            uow=uow, channel=input.channel, lines=_lines(input.lines), email=input.email,
-            promo_code=input.promo_code, abandon_after=info.context.abandon_after,
-            utm={"source": utm.source, "medium": utm.medium, "campaign": utm.campaign} if utm else {}),
-            _present_cart(info))
+
+        async def run(uow: Any) -> Any:
+            await _promo_attempt(info, input.promo_code, None, "promoCode")
+            return await cart_service.create_cart(
+                uow=uow, channel=input.channel, lines=_lines(input.lines), email=input.email,
+                promo_code=input.promo_code, abandon_after=info.context.abandon_after,
+                utm={"source": utm.source, "medium": utm.medium, "campaign": utm.campaign} if utm else {})
+        return await write(info, CartPayload, input, run, _present_cart(info))
 
     @strawberry.mutation(description="Add units to a cart.")
     async def cart_lines_add(self, info: Info, input: CartLinesAddInput) -> CartPayload:
@@ -83,11 +100,16 @@ class CartMutation:
                       for i, line_id in enumerate(input.line_ids)],
             abandon_after=info.context.abandon_after), _present_cart(info))
 
-    @strawberry.mutation(description="Apply a promo code (PROMO_NOT_APPLICABLE when it does not apply now).")
+    @strawberry.mutation(description=(
+        "Apply a promo code (PROMO_NOT_APPLICABLE when it does not apply now). Attempts are limited "
+        "per client and per cart (RATE_LIMITED with retryAfter)."))
     async def cart_promo_code_apply(self, info: Info, input: CartPromoCodeInput) -> CartPayload:
-        return await write(info, CartPayload, input, lambda uow: cart_service.apply_promo_code(
-            uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"), code=input.code,
-            abandon_after=info.context.abandon_after), _present_cart(info))
+        async def run(uow: Any) -> Any:
+            cart_id = input_key(input.cart_id, "Cart", "cartId")
+            await _promo_attempt(info, input.code, cart_id, "code")
+            return await cart_service.apply_promo_code(uow=uow, cart_id=cart_id, code=input.code,
+                                                       abandon_after=info.context.abandon_after)
+        return await write(info, CartPayload, input, run, _present_cart(info))
 
     @strawberry.mutation(description="Set the e-mail, shipping address and delivery method.")
     async def cart_delivery_update(self, info: Info, input: CartDeliveryInput) -> CartPayload:

@@ -47,11 +47,13 @@ class UserError:
     message: str = strawberry.field(description="A sentence a shopper or clerk can act on.")
     field: list[str] | None = strawberry.field(
         description="Path to the input field at fault, e.g. [\"input\", \"lines\", \"0\", \"quantity\"].")
+    retry_after: int | None = strawberry.field(
+        default=None, description="RATE_LIMITED only: whole seconds to wait before trying again.")
 
     @classmethod
     def of(cls, problem: Problem) -> "UserError":
         return cls(code=problem.code, message=problem.message,
-                   field=list(problem.field) if problem.field else None)
+                   field=list(problem.field) if problem.field else None, retry_after=problem.retry_after)
 
 
 def user_errors(problems: DomainError | Iterable[Problem]) -> list[UserError]:

@@ -29,6 +29,7 @@ class Problem:
     code: ErrorCode
     message: str
     field: tuple[str, ...] | None = None
+    retry_after: int | None = None  # RATE_LIMITED: seconds until another attempt is allowed
 
 
 class DomainError(Exception):

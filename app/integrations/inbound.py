@@ -4,7 +4,8 @@ A bad signature or a stale timestamp is refused (401) and changes nothing; a web
 before is acknowledged again without effect; an event that does not fit (an unknown subject, an
 amount that is not a finite positive sum within the payment, another currency, a move the status
 table refuses) is a 422 with its code, applied not at all and recorded in the audit trail as
-`integration.notice_refused`."""
+`integration.notice_refused`. More calls from one source address than COMMERCE_WEBHOOKS_PER_MINUTE
+are answered 429 with Retry-After before anything is read."""
 
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,7 @@ from app.db import Database
 from app.domain.errors import DomainError
 from app.integrations.payments import Gateways
 from app.integrations.signatures import SignatureError, verify
+from app.rate_limits import RateLimiter, Rule, Rules
 from app.services import integrations
 from app.services.unit_of_work import Actor, UnitOfWork
 from app.settings import Settings
@@ -28,7 +30,13 @@ MAX_BODY = 64 * 1024
 
 async def _handle(request: Request, secret: str | None, system: str, db: Database,
                   apply: Callable[[UnitOfWork, str, dict[str, Any]], Awaitable[Any]],
-                  on_commit: Callable[[], None] | None) -> JSONResponse:
+                  on_commit: Callable[[], None] | None, limiter: RateLimiter, rule: Rule) -> JSONResponse:
+    verdict = await limiter.hit([(rule, request.client.host if request.client else "")])
+    if not verdict.allowed:
+        return JSONResponse({"errors": [{"code": "RATE_LIMITED", "retryAfter": verdict.retry_after,
+                                         "message": f"Too many webhook calls; try again in "
+                                                    f"{verdict.retry_after} seconds."}]},
+                            status_code=429, headers={"Retry-After": str(verdict.retry_after)})
     if not secret:
         return JSONResponse({"error": f"the {system} integration is not configured"}, status_code=404)
     body = await request.body()
@@ -62,11 +70,15 @@ async def _handle(request: Request, secret: str | None, system: str, db: Databas
 
 
 def routes(db_of: Callable[[], Database], settings: Settings, gateways: Gateways,
-           on_commit: Callable[[], Callable[[], None] | None]) -> list[tuple[str, Callable[..., Any]]]:
+           on_commit: Callable[[], Callable[[], None] | None],
+           limiter_of: Callable[[], RateLimiter]) -> list[tuple[str, Callable[..., Any]]]:
+    rule = Rules.of(settings).webhook_per_source
+
     async def warehouse(request: Request) -> JSONResponse:
         return await _handle(request, settings.warehouse_webhook_secret, "warehouse", db_of(),
                              lambda uow, wid, event: integrations.apply_warehouse_event(
-                                 uow=uow, webhook_id=wid, event=event, gateways=gateways), on_commit())
+                                 uow=uow, webhook_id=wid, event=event, gateways=gateways), on_commit(),
+                             limiter_of(), rule)
 
     async def payments(request: Request) -> JSONResponse:
         gateway = request.path_params["gateway"]
@@ -74,6 +86,7 @@ def routes(db_of: Callable[[], Database], settings: Settings, gateways: Gateways
             return JSONResponse({"error": "unknown gateway"}, status_code=404)
         return await _handle(request, settings.payments_webhook_secret, f"payments:{gateway}", db_of(),
                              lambda uow, wid, event: integrations.apply_payment_notice(
-                                 uow=uow, gateway=gateway, webhook_id=wid, event=event), on_commit())
+                                 uow=uow, gateway=gateway, webhook_id=wid, event=event), on_commit(),
+                             limiter_of(), rule)
 
     return [("/webhooks/warehouse", warehouse), ("/webhooks/payments/{gateway}", payments)]

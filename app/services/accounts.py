@@ -1,15 +1,22 @@
 """Accounts: customer sign-up, sign-in, and staff users (created, activated, deactivated and given
-roles from the CLI)."""
+roles from the CLI).
+
+Sign-up does not reveal who has an account: a taken e-mail gets the same answer as a new one (and
+takes as long: the password is hashed either way), and nothing changes. It starts no session for
+either; the customer signs in next (tokenCreate), whose answer is the same for an unknown e-mail and
+a wrong password and whose attempts are rate limited."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from app.auth import Viewer, hash_password, verify_password
+from app.auth import Viewer, hash_password_off_loop, verify_password_off_loop
 from app.db import Database
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.passwords import PASSWORD_MAX, password_problem
 from app.domain.validation import NAME_MAX, Checker
 from app.policy.permissions import Role
 from app.services.common import unique_guard
@@ -17,40 +24,42 @@ from app.services.sessions import SignedIn, revoke_user_sessions, start_session
 from app.services.unit_of_work import UnitOfWork
 from models import Customer, User
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
-
 
 def _check_password(check: Checker, password: str) -> None:
-    if "\x00" in password:
-        check.add(ErrorCode.INVALID, "Password must not contain NUL characters.", "password")
-    elif not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        check.add(ErrorCode.INVALID,
-                  f"Password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long.", "password")
+    problem = password_problem(password)
+    if problem:
+        check.add(ErrorCode.INVALID, problem, "password")
 
 
-async def _new_user(uow: UnitOfWork, email: str, password: str, roles: Iterable[Role]) -> User:
+async def _new_user(uow: UnitOfWork, email: str, password_hash: str, roles: Iterable[Role]) -> User:
     message = f"An account with e-mail {email} already exists."
     if await uow.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError.of(ErrorCode.INVALID, message, "input", "email")
-    user = User(email=email, password_hash=hash_password(password), roles=sorted(set(roles)),
-                created_at=uow.now)
+    user = User(email=email, password_hash=password_hash, roles=sorted(set(roles)), created_at=uow.now)
     async with unique_guard(message, "email"):
         uow.session.add(user)
         await uow.session.flush()
     return user
 
 
-async def register_customer(*, uow: UnitOfWork, email: str, password: str, name: str | None,
-                            session_lifetime: timedelta) -> SignedIn:
-    """A customer account and its first sign-in session."""
+async def register_customer(*, uow: UnitOfWork, email: str, password: str, name: str | None) -> bool:
+    """A customer account for a new e-mail. Whether it was created (False: the e-mail was taken) is
+    for the caller's logs and tests, never for the answer: see the module's docstring."""
     check = Checker()
     email_ = check.email(email, "email", required=True)
     _check_password(check, password)
     name_ = check.text(name, "name", label="Name", max_length=NAME_MAX)
     check.raise_if_any()
     assert email_ is not None
-    user = await _new_user(uow, email_, password, [Role.CUSTOMER])
+    password_hash = await hash_password_off_loop(password)  # slow: before the transaction begins
+    if await uow.session.scalar(select(User.id).where(User.email == email_)):
+        return False
+    user = User(email=email_, password_hash=password_hash, roles=[Role.CUSTOMER], created_at=uow.now)
+    uow.session.add(user)
+    try:
+        await uow.session.flush()
+    except IntegrityError:  # registered concurrently: taken, like above (the unit of work rolls back)
+        return False
     customer = Customer(user_id=user.id, email=email_, name=name_, created_at=uow.now)
     uow.session.add(customer)
     await uow.session.flush()
@@ -58,9 +67,8 @@ async def register_customer(*, uow: UnitOfWork, email: str, password: str, name:
               data={"email": email_})
     uow.emit(topic="customer.registered", subject_type="Customer", subject_id=customer.id,
              payload={"customerId": customer.id, "email": email_, "name": name_})
-    signed_in = await start_session(uow=uow, user_id=user.id, lifetime=session_lifetime)
     await uow.commit(customer)
-    return signed_in
+    return True
 
 
 async def create_user(*, uow: UnitOfWork, email: str, password: str, roles: Iterable[Role]) -> Viewer:
@@ -73,7 +81,7 @@ async def create_user(*, uow: UnitOfWork, email: str, password: str, roles: Iter
         check.add(ErrorCode.REQUIRED, "At least one role is required.", "roles")
     check.raise_if_any()
     assert email_ is not None
-    user = await _new_user(uow, email_, password, roles_)
+    user = await _new_user(uow, email_, await hash_password_off_loop(password), roles_)
     customer_id = None
     if Role.CUSTOMER in roles_:
         customer = Customer(user_id=user.id, email=email_, created_at=uow.now)
@@ -97,7 +105,9 @@ async def authenticate(*, db: Database, email: str, password: str) -> Viewer:
                    Customer.id.label("customer_id"))
             .outerjoin(Customer, Customer.user_id == User.id)
             .where(User.email == email.strip().lower()))).first()
-    if not verify_password(user.password_hash if user else None, password) or not user or not user.is_active:
+    # Unknown e-mails are verified against a dummy hash: as slow as a wrong password.
+    verified = await verify_password_off_loop(user.password_hash if user else None, password)
+    if not verified or not user or not user.is_active:
         raise refused
     return Viewer(user_id=user.id, email=user.email, roles=frozenset(user.roles),
                   customer_id=user.customer_id)
@@ -184,7 +194,7 @@ async def change_password(*, uow: UnitOfWork, user_id: int, password: str) -> Us
     check = Checker()
     _check_password(check, password)
     check.raise_if_any()
-    password_hash = hash_password(password)  # slow: before the write transaction begins
+    password_hash = await hash_password_off_loop(password)  # slow: before the write transaction begins
     user = await uow.session.scalar(select(User).where(User.id == user_id).with_for_update())
     if user is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That user does not exist.")

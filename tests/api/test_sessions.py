@@ -236,12 +236,13 @@ async def test_a_deactivated_user_is_refused_at_websocket_connection_init(databa
 
 # --- refresh tokens: rotation and reuse detection -------------------------------------------------
 
-async def test_sign_in_and_sign_up_return_a_refresh_token_that_works(client: GraphQLClient) -> None:
+async def test_sign_in_returns_a_refresh_token_that_works_also_for_a_new_customer(client: GraphQLClient) -> None:
     await factory.make_user(client.db, "clerk@example.com", Role.SUPPORT)
     registered = (await client.data(CUSTOMER_REGISTER, {"input": {"email": "ann@example.com",
                                                                    "password": PASSWORD}}))["customerRegister"]
+    assert registered["refreshToken"] is None  # sign-up starts no session: tokenCreate does
     for payload, email in ((await signed_in(client, "clerk@example.com"), "clerk@example.com"),
-                           (registered, "ann@example.com")):
+                           (await signed_in(client, "ann@example.com"), "ann@example.com")):
         renewed = await refresh(client, payload["refreshToken"])
         assert renewed["userErrors"] == []
         assert (await me(client, renewed["accessToken"]))["email"] == email
