@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -37,10 +38,10 @@ from app.pubsub import Broker, make_broker
 from app.rate_limits import RateLimiter, make_rate_limiter
 from app.services.idempotency import client_fingerprint
 from app.settings import Settings
+from app.transport_limits import BodyLimit, ConnectionLimits, GuardedTransportWSHandler
 from schema.schema import build_schema
 
 logger = logging.getLogger("commerce")
-MAX_REQUEST_BODY = 1024 * 1024
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CHANNEL_RE = re.compile(r"^[a-z0-9-]{1,64}$")
 
@@ -77,6 +78,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
     and bearer-token checks."""
 
     websocket_adapter_class = TextFrameWebSocketAdapter  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = GuardedTransportWSHandler
 
     def __init__(self, *, db: Database, settings: Settings, broker: Broker, gateways: Gateways,
                  on_commit: Callable[[], None] | None, limiter: RateLimiter) -> None:
@@ -97,6 +99,8 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         self.cache = ResponseCache(settings.response_cache_seconds)
         self.viewers = ViewerCache(lambda user_id: active_viewer(db, user_id),
                                    ttl_seconds=settings.user_cache_seconds)
+        self.connection_limits = ConnectionLimits(per_user=settings.max_ws_connections_per_user,
+                                                  per_address=settings.max_ws_connections_per_address)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         """Authenticate the WebSocket in connection_init: {"authorization": "Bearer <token>"}."""
@@ -109,7 +113,10 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             raise ConnectionRejectionError({"message": str(refusal)}) from refusal
         if header is not None:
             context.reauthenticate = lambda: _viewer_from_header(header, self.settings.secret_key, self.viewers)
+        if context.viewer is not None:  # ConnectionLimitReached: closed with 4429
+            self.connection_limits.claim_user(context, context.viewer.user_id)
         return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             headers = dict(scope.get("headers") or [])
@@ -118,6 +125,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
                 scope.setdefault("state", {})["viewer"] = await _viewer_from_header(
                     authorization, self.settings.secret_key, self.viewers)
             except InvalidToken as refusal:
+                logger.info("refused (UNAUTHENTICATED): %s", str(refusal)[:200])
                 response = JSONResponse(
                     {"data": None, "errors": [{"message": str(refusal),
                                                "extensions": {"code": "UNAUTHENTICATED"}}]},
@@ -132,11 +140,11 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
     async def _cached(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
         """Serve anonymous public catalog queries from the response cache when it can."""
         body = b""
-        if scope["method"] == "POST":
+        if scope["method"] == "POST":  # bounded by BodyLimit, in front of every route
             while True:
                 message = await receive()
                 body += message.get("body", b"")
-                if not message.get("more_body") or len(body) > MAX_REQUEST_BODY:
+                if not message.get("more_body"):
                     break
             payload: Any = None
             with contextlib.suppress(orjson.JSONDecodeError):
@@ -193,6 +201,11 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             client_address=request.client.host if request.client else "",
             limiter=self.limiter,
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson, whose errors are JSONDecodeError for every bad input (json.loads raises
+        RecursionError on "[[[[..." and ValueError on a 5,000-digit number: a 500 either way)."""
+        return orjson.loads(data)
 
     def encode_json(self, data: object) -> bytes:
         """HTTP bodies as orjson bytes; TextFrameWebSocketAdapter turns WebSocket messages into text."""
@@ -297,7 +310,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *webhook_routes,
-    ], lifespan=lifespan)
+    ], middleware=[Middleware(BodyLimit)], lifespan=lifespan)
     app.state.settings = settings
     app.state.runtime = state
     return app

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = 1.0
     run_relay: bool = True
     max_subscriptions_per_connection: int = 20
+    # Open WebSocket connections per signed-in user and per client address, in each process.
+    max_ws_connections_per_user: int = 10
+    max_ws_connections_per_address: int = 50
     response_cache_seconds: float = 2.0
     access_token_minutes: int = 15
     refresh_token_days: int = 30
@@ -67,6 +70,13 @@ class Settings(BaseSettings):
     def _not_negative(cls, value: float) -> float:
         if value < 0:
             raise ValueError("COMMERCE_USER_CACHE_SECONDS must be 0 or more")
+        return value
+
+    @field_validator("max_ws_connections_per_user", "max_ws_connections_per_address")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("WebSocket connection caps must be 1 or more")
         return value
 
     @model_validator(mode="after")

@@ -1,9 +1,14 @@
 """Top-level errors a client may read: malformed requests, pagination, auth. Everything else is
 masked as "Unexpected error." so that internals never leak."""
 
+import logging
+
 from graphql import GraphQLError
 
 from app.pagination import PaginationError
+
+logger = logging.getLogger("strawberry.execution")
+LOGGED_MESSAGE_CHARS = 200
 
 
 class PublicError(Exception):
@@ -24,11 +29,31 @@ class Unauthenticated(PublicError):
         super().__init__(message, "UNAUTHENTICATED")
 
 
+def is_refusal(error: GraphQLError) -> bool:
+    """Parse and validation errors, limits, pagination and auth refusals: the client's doing,
+    readable as they are. Anything else is a fault of ours."""
+    return error.original_error is None or isinstance(error.original_error,
+                                                      PublicError | PaginationError | GraphQLError)
+
+
 def should_mask(error: GraphQLError) -> bool:
-    original = error.original_error
-    if original is None:  # parse and validation errors, limits: readable as they are
-        return False
-    if isinstance(original, PaginationError):
+    if isinstance(error.original_error, PaginationError):
         error.extensions = {"code": "INVALID_PAGINATION"}
-        return False
-    return not isinstance(original, PublicError | GraphQLError)
+    return not is_refusal(error)
+
+
+def _one_line(text: str) -> str:
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= LOGGED_MESSAGE_CHARS else text[:LOGGED_MESSAGE_CHARS] + "..."
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """A refusal is one line without a traceback (a client's 900 KB bad query is not worth 900 KB
+    of log); a fault keeps its traceback. Messages are cut to LOGGED_MESSAGE_CHARS either way, and
+    the query text Strawberry would append is left out."""
+    for error in errors:
+        code = (error.extensions or {}).get("code") or type(error.original_error or error).__name__
+        if is_refusal(error):
+            logger.info("refused (%s): %s", code, _one_line(error.message))
+        else:
+            logger.error("failed (%s): %s", code, _one_line(error.message), exc_info=error.original_error)

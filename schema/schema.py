@@ -3,6 +3,7 @@
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -14,6 +15,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from resolvers.account import AccountMutation, AccountQuery
 from resolvers.audit import AuditQuery
@@ -29,13 +31,18 @@ from resolvers.store import StoreMutation, StoreQuery
 from resolvers.subscriptions import Subscription
 from resolvers.webhooks import WebhookMutation, WebhookQuery
 from schema.account import Customer
-from schema.errors import should_mask
+from schema.errors import log_errors, should_mask
 from schema.extensions import HideSuggestions
 from schema.store import DeliveryMethod
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_errors(errors)
 
 
 @strawberry.type(description="Everything a client can read.")
@@ -64,7 +71,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions += [DisableIntrospection, HideSuggestions]
-    return strawberry.Schema(
+    return Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, types=[Customer, DeliveryMethod],
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -4,11 +4,17 @@
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Mapping
 
 TOLERANCE_SECONDS = 300
 SECRET_PREFIX = "whsec_"
+# Header values as Starlette hands them over (latin-1 text), read strictly: str.isdigit() accepts
+# "²" and int() refuses more than 4,300 digits, so only these shapes get as far as int() and HMAC.
+TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
+WEBHOOK_ID_RE = re.compile(r"[\x21-\x7e]{1,200}")
+SIGNATURES_RE = re.compile(r"[\x20-\x7e]{1,2000}")
 
 
 class SignatureError(Exception):
@@ -40,7 +46,8 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: int) ->
     webhook_id = headers.get("webhook-id", "")
     timestamp = headers.get("webhook-timestamp", "")
     signatures = headers.get("webhook-signature", "")
-    if not webhook_id or not timestamp.isdigit() or not signatures or len(webhook_id) > 200:
+    if not (WEBHOOK_ID_RE.fullmatch(webhook_id) and TIMESTAMP_RE.fullmatch(timestamp)
+            and SIGNATURES_RE.fullmatch(signatures)):
         raise SignatureError("missing or malformed webhook headers")
     if abs(now - int(timestamp)) > TOLERANCE_SECONDS:
         raise SignatureError("stale or future timestamp")

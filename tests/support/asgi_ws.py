@@ -71,3 +71,52 @@ async def subscribe_asgi(app: ASGIApp, query: str, variables: Mapping[str, Any] 
             task.cancel()
             with suppress(BaseException):
                 await task
+
+
+class AsgiSocket:
+    """One raw WebSocket to the app: frames in, events out (accept, text, close)."""
+
+    def __init__(self, to_app: "asyncio.Queue[dict[str, Any]]", from_app: "asyncio.Queue[dict[str, Any]]") -> None:
+        self.to_app = to_app
+        self.from_app = from_app
+
+    async def send_text(self, text: str) -> None:
+        await self.to_app.put({"type": "websocket.receive", "text": text})
+
+    async def event(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The next ASGI event the app sent, answering pings."""
+        while True:
+            event = await asyncio.wait_for(self.from_app.get(), timeout)
+            if event["type"] == "websocket.send" and json.loads(event.get("text") or "{}").get("type") == "ping":
+                await self.send_text(json.dumps({"type": "pong"}))
+                continue
+            return event
+
+    async def init(self, token: str | None = None) -> dict[str, Any]:
+        """Sends connection_init; the app's answer: a connection_ack message or a close event."""
+        await self.send_text(json.dumps({"type": "connection_init",
+                                         "payload": {"authorization": f"Bearer {token}"} if token else {}}))
+        event = await self.event()
+        return json.loads(event["text"]) if event["type"] == "websocket.send" else event  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def connect_asgi(app: ASGIApp, *, address: str = "127.0.0.1") -> AsyncIterator[AsgiSocket]:
+    """A WebSocket from `address` whose first event (accept, or a refusal) the test reads itself."""
+    to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    await to_app.put({"type": "websocket.connect"})
+    scope = {**_scope(), "client": (address, 50000)}
+    task = asyncio.create_task(app(scope, to_app.get, from_app.put))  # type: ignore[arg-type]
+    try:
+        yield AsgiSocket(to_app, from_app)
+    finally:
+        await to_app.put({"type": "websocket.disconnect", "code": 1000})
+        with suppress(Exception):
+            await asyncio.wait_for(task, 10)
+        if not task.done():
+            task.cancel()
+            with suppress(BaseException):
+                await task
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            raise AssertionError("the app raised instead of closing the socket") from task.exception()
