@@ -17,16 +17,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
+from graphql import GraphQLError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from app import response_cache
 from app.auth import InvalidToken, Viewer, ViewerCache, read_token
 from app.response_cache import ResponseCache
 from app.context import Context
+from app.cost_budget import CostBudget, QueryGuard, client_key
 from app.db import Database
 from app.integrations import inbound
 from app.integrations.outbox import OutboxRelay
@@ -95,6 +98,8 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         self.cache = ResponseCache(settings.response_cache_seconds)
         self.viewers = ViewerCache(lambda user_id: active_viewer(db, user_id),
                                    ttl_seconds=settings.user_cache_seconds)
+        self.cost_budget = (CostBudget(max(settings.client_cost_per_minute, settings.max_query_cost))
+                            if settings.client_cost_per_minute > 0 else None)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         """Authenticate the WebSocket in connection_init: {"authorization": "Bearer <token>"}."""
@@ -116,7 +121,8 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             except InvalidToken as refusal:
                 response = JSONResponse(
                     {"data": None, "errors": [{"message": str(refusal),
-                                               "extensions": {"code": "UNAUTHENTICATED"}}]},
+                                               "extensions": {"code": "UNAUTHENTICATED"}}],
+                     "extensions": {"cost": {"requested": 0, "limit": self.settings.max_query_cost}}},
                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
                 await response(scope, receive, send)
                 return
@@ -186,7 +192,30 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             on_commit=self.on_commit,
             client=client_fingerprint(request.client.host if request.client else None,
                                       request.headers.get("user-agent")),
+            guard=QueryGuard(self.cost_budget, client_key(request.scope.get("state", {}).get("viewer"),
+                                                          request.client.host if request.client else None)),
         )
+
+    async def execute_single(self, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        """One operation within COMMERCE_QUERY_TIMEOUT_SECONDS (QueryCost lifts the deadline for
+        mutations): a query that runs longer is stopped and answered with QUERY_TIMEOUT."""
+        context: Context = kwargs["context"]
+        seconds = self.settings.query_timeout_seconds
+        try:
+            async with asyncio.timeout(seconds or None) as deadline:
+                if context.guard is not None:
+                    context.guard.deadline = deadline
+                return await super().execute_single(**kwargs)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            logger.warning("query stopped after %s s (request %s)", seconds, context.request_id)
+            return ExecutionResult(
+                data=None,
+                errors=[GraphQLError(f"The query ran longer than {seconds:g} s and was stopped; ask for less.",
+                                     extensions={"code": "QUERY_TIMEOUT"})],
+                extensions={"cost": {"requested": context.guard.requested if context.guard else 0,
+                                     "limit": self.settings.max_query_cost}})
 
     def encode_json(self, data: object) -> bytes:
         """HTTP bodies as orjson bytes; TextFrameWebSocketAdapter turns WebSocket messages into text."""

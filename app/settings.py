@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     # How long a process may serve a signed-in user's roles and active flag from memory (0: read
     # them on every request): the bound on how long a demoted or deactivated user keeps access.
     user_cache_seconds: float = 30.0
+    # Query cost (schema/cost.py): the most one operation may cost, and how much one client (a user,
+    # else an address) may spend per minute (0: no per-client budget).
+    max_query_cost: int = 50_000
+    client_cost_per_minute: int = 1_000_000
+    # Queries (not mutations) running longer are stopped with QUERY_TIMEOUT (0: no limit).
+    query_timeout_seconds: float = 15.0
 
     @field_validator("currency")
     @classmethod
