@@ -29,7 +29,7 @@ from app import response_cache
 from app.auth import InvalidToken, Viewer, ViewerCache, read_token
 from app.response_cache import ResponseCache
 from app.context import Context
-from app.cost_budget import CostBudget, QueryGuard, client_key
+from app.cost_budget import QueryGuard, client_key, make_budget
 from app.db import Database
 from app.integrations import inbound
 from app.integrations.outbox import OutboxRelay
@@ -98,8 +98,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         self.cache = ResponseCache(settings.response_cache_seconds)
         self.viewers = ViewerCache(lambda user_id: active_viewer(db, user_id),
                                    ttl_seconds=settings.user_cache_seconds)
-        self.cost_budget = (CostBudget(max(settings.client_cost_per_minute, settings.max_query_cost))
-                            if settings.client_cost_per_minute > 0 else None)
+        self.cost_budget = make_budget(settings.client_cost_per_minute, settings.max_query_cost, settings.redis_url)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         """Authenticate the WebSocket in connection_init: {"authorization": "Bearer <token>"}."""
@@ -282,6 +281,8 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if state["graphql"].cost_budget is not None:
+                await state["graphql"].cost_budget.close()
             await broker.stop()
             await db.dispose()
 

@@ -114,7 +114,7 @@ class CostMeter:
             return self.variables.get(node.name.value)
         if isinstance(node, ListValueNode):
             return list(node.values)
-        return value_from_ast_untyped(node, self.variables)
+        return value_from_ast_untyped(node, dict(self.variables))
 
 
 def query_cost(schema: GraphQLSchema, operation: OperationDefinitionNode,

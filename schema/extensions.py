@@ -2,7 +2,7 @@
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import (
@@ -44,7 +44,7 @@ class QueryCost(SchemaExtension):
     def __init__(self) -> None:
         self.requested = 0
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
         settings = getattr(context, "settings", None)
@@ -54,14 +54,14 @@ class QueryCost(SchemaExtension):
         if execution.pre_execution_errors == [] and execution.graphql_document is not None:
             operation = get_operation_ast(execution.graphql_document, execution.operation_name)
             if operation is not None:
-                refusal = self._price(operation)
+                refusal = await self._price(operation)
                 if refusal is not None:
                     execution.pre_execution_errors = [refusal]
                 elif operation.operation is OperationType.MUTATION and context.guard is not None:
                     context.guard.exempt_from_deadline()
         yield
 
-    def _price(self, operation: OperationDefinitionNode) -> GraphQLError | None:
+    async def _price(self, operation: OperationDefinitionNode) -> GraphQLError | None:
         execution = self.execution_context
         document = execution.graphql_document
         assert document is not None
@@ -76,7 +76,7 @@ class QueryCost(SchemaExtension):
         if guard is not None:
             guard.requested = self.requested
         if guard is not None and guard.budget is not None:
-            wait = guard.budget.take(guard.client, self.requested)
+            wait = await guard.budget.take(guard.client, self.requested)
             if wait is not None:
                 retry_after = max(1, math.ceil(wait))
                 return GraphQLError(f"Too many expensive queries; try again in {retry_after} s.",
