@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from app.auth import Viewer
+from app.cost_budget import QueryGuard
 from app.db import Database
 from app.integrations.payments import Gateways
 from app.loaders.catalog import CatalogLoaders
@@ -39,6 +40,8 @@ class Context:
     client_address: str = ""
     limiter: RateLimiter = field(default_factory=MemoryRateLimiter)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The caller's cost budget and the execution deadline (HTTP); None where nothing is enforced.
+    guard: QueryGuard | None = None
 
     @cached_property
     def catalog(self) -> CatalogLoaders:

@@ -18,16 +18,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
+from graphql import GraphQLError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from app import response_cache
 from app.auth import InvalidToken, Viewer, ViewerCache, read_token
 from app.response_cache import ResponseCache
 from app.context import Context
+from app.cost_budget import QueryGuard, client_key, make_budget
 from app.db import Database
 from app.integrations import inbound
 from app.integrations.outbox import OutboxRelay
@@ -101,6 +104,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
                                    ttl_seconds=settings.user_cache_seconds)
         self.connection_limits = ConnectionLimits(per_user=settings.max_ws_connections_per_user,
                                                   per_address=settings.max_ws_connections_per_address)
+        self.cost_budget = make_budget(settings.client_cost_per_minute, settings.max_query_cost, settings.redis_url)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         """Authenticate the WebSocket in connection_init: {"authorization": "Bearer <token>"}."""
@@ -128,7 +132,8 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
                 logger.info("refused (UNAUTHENTICATED): %s", str(refusal)[:200])
                 response = JSONResponse(
                     {"data": None, "errors": [{"message": str(refusal),
-                                               "extensions": {"code": "UNAUTHENTICATED"}}]},
+                                               "extensions": {"code": "UNAUTHENTICATED"}}],
+                     "extensions": {"cost": {"requested": 0, "limit": self.settings.max_query_cost}}},
                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
                 await response(scope, receive, send)
                 return
@@ -200,12 +205,35 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
                                       request.headers.get("user-agent")),
             client_address=request.client.host if request.client else "",
             limiter=self.limiter,
+            guard=QueryGuard(self.cost_budget, client_key(request.scope.get("state", {}).get("viewer"),
+                                                          request.client.host if request.client else None)),
         )
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson, whose errors are JSONDecodeError for every bad input (json.loads raises
         RecursionError on "[[[[..." and ValueError on a 5,000-digit number: a 500 either way)."""
         return orjson.loads(data)
+
+    async def execute_single(self, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        """One operation within COMMERCE_QUERY_TIMEOUT_SECONDS (QueryCost lifts the deadline for
+        mutations): a query that runs longer is stopped and answered with QUERY_TIMEOUT."""
+        context: Context = kwargs["context"]
+        seconds = self.settings.query_timeout_seconds
+        try:
+            async with asyncio.timeout(seconds or None) as deadline:
+                if context.guard is not None:
+                    context.guard.deadline = deadline
+                return await super().execute_single(**kwargs)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            logger.warning("query stopped after %s s (request %s)", seconds, context.request_id)
+            return ExecutionResult(
+                data=None,
+                errors=[GraphQLError(f"The query ran longer than {seconds:g} s and was stopped; ask for less.",
+                                     extensions={"code": "QUERY_TIMEOUT"})],
+                extensions={"cost": {"requested": context.guard.requested if context.guard else 0,
+                                     "limit": self.settings.max_query_cost}})
 
     def encode_json(self, data: object) -> bytes:
         """HTTP bodies as orjson bytes; TextFrameWebSocketAdapter turns WebSocket messages into text."""
@@ -273,6 +301,8 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if state["graphql"].cost_budget is not None:
+                await state["graphql"].cost_budget.close()
             await broker.stop()
             await limiter.close()
             await db.dispose()

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     promo_attempts_per_minute_per_client: int = 20
     promo_attempts_per_minute_per_cart: int = 10
     webhooks_per_minute: int = 600
+    # Query cost (schema/cost.py): the most one operation may cost, and how much one client (a user,
+    # else an address) may spend per minute (0: no per-client budget).
+    max_query_cost: int = 50_000
+    client_cost_per_minute: int = 1_000_000
+    # Queries (not mutations) running longer are stopped with QUERY_TIMEOUT (0: no limit).
+    query_timeout_seconds: float = 15.0
 
     @field_validator("currency")
     @classmethod

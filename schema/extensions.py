@@ -1,9 +1,20 @@
 """Schema extensions of our own."""
 
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
-from strawberry.extensions import SchemaExtension
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+)
+from strawberry.extensions import MaskErrors, SchemaExtension
+
+from schema.cost import query_cost
 
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
@@ -19,3 +30,101 @@ class HideSuggestions(SchemaExtension):
             error.message = SUGGESTION.sub("", error.message)
         for error in self.execution_context.pre_execution_errors or ():
             error.message = SUGGESTION.sub("", error.message)
+
+
+class QueryCost(SchemaExtension):
+    """Prices the operation once it is valid and refuses it before anything runs when it costs more
+    than COMMERCE_MAX_QUERY_COST (QUERY_TOO_EXPENSIVE) or more than the caller's budget has left
+    (RATE_LIMITED, with retryAfter). Every response reports `extensions.cost`.
+
+    Listed after ValidationCache: that extension validates in its own on_validate, so the price is
+    known (and a refusal recorded) before Strawberry decides whether to execute. Mutations are
+    exempt from the execution timeout: they are not cut in the middle of their transaction."""
+
+    def __init__(self) -> None:
+        self.requested = 0
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        settings = getattr(context, "settings", None)
+        if settings is None:  # executed without our context (schema tools): nothing to enforce
+            yield
+            return
+        if execution.pre_execution_errors == [] and execution.graphql_document is not None:
+            operation = get_operation_ast(execution.graphql_document, execution.operation_name)
+            if operation is not None:
+                refusal = await self._price(operation)
+                if refusal is not None:
+                    execution.pre_execution_errors = [refusal]
+                elif operation.operation is OperationType.MUTATION and context.guard is not None:
+                    context.guard.exempt_from_deadline()
+        yield
+
+    async def _price(self, operation: OperationDefinitionNode) -> GraphQLError | None:
+        execution = self.execution_context
+        document = execution.graphql_document
+        assert document is not None
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.requested = query_cost(execution.schema._schema, operation, fragments, execution.variables)
+        limit = execution.context.settings.max_query_cost
+        if self.requested > limit:
+            return GraphQLError(
+                f"The query costs {self.requested}, more than the {limit} allowed: ask for smaller "
+                "pages or fewer nested lists.", extensions={"code": "QUERY_TOO_EXPENSIVE"})
+        guard = execution.context.guard
+        if guard is not None:
+            guard.requested = self.requested
+        if guard is not None and guard.budget is not None:
+            wait = await guard.budget.take(guard.client, self.requested)
+            if wait is not None:
+                retry_after = max(1, math.ceil(wait))
+                return GraphQLError(f"Too many expensive queries; try again in {retry_after} s.",
+                                    extensions={"code": "RATE_LIMITED", "retryAfter": retry_after})
+        return None
+
+    def get_results(self) -> dict[str, Any]:
+        settings = getattr(self.execution_context.context, "settings", None)
+        if settings is None:
+            return {}
+        return {"cost": {"requested": self.requested, "limit": settings.max_query_cost}}
+
+
+def _code(errors: list[GraphQLError] | None, code: str) -> None:
+    for error in errors or ():
+        if not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": code}
+
+
+class CodedErrors(MaskErrors):
+    """Masks unexpected errors (as INTERNAL_SERVER_ERROR) and gives every error `extensions.code`:
+    GRAPHQL_PARSE_FAILED (QUERY_TOO_LARGE past the token limit), GRAPHQL_VALIDATION_FAILED,
+    BAD_USER_INPUT for variables that do not fit their types; limits, auth and pagination errors
+    keep their own codes."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        _code(self.execution_context.pre_execution_errors, "GRAPHQL_VALIDATION_FAILED")
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.data is None:
+            # No data at all: the request itself was refused (variables, operation name).
+            _code([e for e in result.errors or ()
+                   if e.path is None and (e.original_error is None or isinstance(e.original_error, GraphQLError))],
+                  "BAD_USER_INPUT")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
+
+    def on_operation(self) -> Iterator[None]:
+        try:
+            yield from super().on_operation()
+        except GraphQLError as error:  # the parser refused the document (raised through ParserCache)
+            _code([error], "QUERY_TOO_LARGE" if "tokens. Parsing aborted" in error.message
+                  else "GRAPHQL_PARSE_FAILED")
+            raise
+        _code(getattr(self.execution_context.result, "errors", None), "INTERNAL_SERVER_ERROR")

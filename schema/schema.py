@@ -7,11 +7,8 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -32,11 +29,10 @@ from resolvers.subscriptions import Subscription
 from resolvers.webhooks import WebhookMutation, WebhookQuery
 from schema.account import Customer
 from schema.errors import log_errors, should_mask
-from schema.extensions import HideSuggestions
+from schema.extensions import CodedErrors, HideSuggestions, QueryCost
+from schema.limits import DocumentLimits
 from schema.store import DeliveryMethod
 
-MAX_DEPTH = 12
-MAX_ALIASES = 30
 MAX_TOKENS = 5000
 
 
@@ -58,16 +54,16 @@ class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    # Extensions are built per request. The limit rules are built once, here: the validation cache
-    # is keyed by the rule classes, and fresh classes per request would never hit it.
-    limit_rules = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-                   *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules]
+    # Extensions are built per request. DocumentLimits (size with fragments expanded once, depth,
+    # aliases; schema/limits.py) is one class, so the validation cache, keyed by the rule classes,
+    # hits. QueryCost comes after ValidationCache: it prices the operation ValidationCache validated.
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=512),
-        lambda: AddValidationRules(limit_rules),
+        lambda: AddValidationRules([DocumentLimits]),
         lambda: ValidationCache(maxsize=512),
-        lambda: MaskErrors(should_mask_error=should_mask),
+        QueryCost,
+        lambda: CodedErrors(should_mask_error=should_mask),
     ]
     if production:
         extensions += [DisableIntrospection, HideSuggestions]
