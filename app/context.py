@@ -9,6 +9,7 @@ from functools import cached_property
 from app.auth import Viewer
 from app.cost_budget import QueryGuard
 from app.db import Database
+from app.integrations.egress import WebhookEgress
 from app.integrations.payments import Gateways
 from app.loaders.catalog import CatalogLoaders
 from app.loaders.orders import OrderLoaders
@@ -28,6 +29,8 @@ class Context:
     gateways: Gateways = field(default_factory=Gateways)
     broker: Broker | None = None
     on_commit: Callable[[], None] | None = None
+    # Vets webhook URLs at registration (the dispatcher vets them again at every delivery).
+    webhook_egress: WebhookEgress = field(default_factory=WebhookEgress)
     # Set by the WebSocket transport from the connection_init payload.
     connection_params: dict[str, Any] | None = None
     # The calling client (address and user agent, hashed): scopes guests' idempotency keys.

@@ -34,6 +34,7 @@ from app.cost_budget import QueryGuard, client_key, make_budget
 from app.db import Database
 from app.integrations import inbound
 from app.integrations.outbox import OutboxRelay
+from app.integrations.egress import WebhookEgress
 from app.integrations.payments import Gateways
 from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
 from app.loaders.accounts import active_viewer
@@ -99,6 +100,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         self.gateways = gateways
         self.on_commit = on_commit
         self.limiter = limiter
+        self.webhook_egress = WebhookEgress(allow_private=settings.webhook_allow_private)
         self.cache = ResponseCache(settings.response_cache_seconds)
         self.viewers = ViewerCache(lambda user_id: active_viewer(db, user_id),
                                    ttl_seconds=settings.user_cache_seconds)
@@ -201,6 +203,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             gateways=self.gateways,
             broker=self.broker,
             on_commit=self.on_commit,
+            webhook_egress=self.webhook_egress,
             client=client_fingerprint(request.client.host if request.client else None,
                                       request.headers.get("user-agent")),
             client_address=request.client.host if request.client else "",
@@ -247,7 +250,8 @@ def background_workers(db: Database, broker: Broker, settings: Settings) -> tupl
     """The outbox relay and the webhook dispatcher it wakes (API processes and `commerce worker`)."""
     dispatcher = WebhookDispatcher(db, policy=RetryPolicy(base_seconds=settings.webhook_retry_base_seconds,
                                                            max_attempts=settings.webhook_max_attempts),
-                                   poll_seconds=settings.relay_poll_seconds)
+                                   poll_seconds=settings.relay_poll_seconds,
+                                   egress=WebhookEgress(allow_private=settings.webhook_allow_private))
     relay = OutboxRelay(db, broker, poll_seconds=settings.relay_poll_seconds, on_published=dispatcher.wake)
     return relay, dispatcher
 

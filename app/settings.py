@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     payments_webhook_secret: str | None = None
     webhook_retry_base_seconds: float = 2.0
     webhook_max_attempts: int = 10
+    # Let outbound webhooks reach loopback, private and link-local addresses (tests, private networks).
+    webhook_allow_private: bool = False
     relay_poll_seconds: float = 1.0
     run_relay: bool = True
     max_subscriptions_per_connection: int = 20

@@ -24,7 +24,8 @@ class WebhookEndpoint(Base):
 
 class WebhookDelivery(Base):
     """One event for one endpoint: PENDING until a 2xx (DELIVERED), retried with backoff, FAILED
-    after a non-retryable answer (4xx but 429) or when the attempts run out."""
+    after a non-retryable answer (4xx but 429), a refused URL (a non-public address) or when the
+    attempts run out."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (UniqueConstraint("endpoint_id", "event_id"),

@@ -65,7 +65,8 @@ class WebhookMutation:
     @strawberry.mutation(description="Register a webhook endpoint (ADMIN); the payload shows its signing secret once.")
     async def webhook_endpoint_create(self, info: Info, input: WebhookEndpointCreateInput) -> WebhookEndpointPayload:
         return await write(info, WebhookEndpointPayload, input, lambda uow: endpoint_service.create_endpoint(
-            uow=uow, url=input.url, event_types=input.event_types, description=input.description), _present)
+            uow=uow, url=input.url, event_types=input.event_types, description=input.description,
+            egress=info.context.webhook_egress), _present)
 
     @strawberry.mutation(description="Stop sending events to an endpoint (ADMIN).")
     async def webhook_endpoint_deactivate(self, info: Info,

@@ -10,13 +10,17 @@ from app.ids import encode_id
 from schema.common import Node, PageInfo, UserError
 
 Info = strawberry.Info[Context, None]
+ERROR_CLASSES = ("What went wrong, as a short class: http_3xx, http_4xx, http_5xx, timeout, connect_error, "
+                 "tls_error, protocol_error, network_error, request_error, dns_error, invalid_url or "
+                 "refused_address (the URL's host resolved to a non-public address: not sent, not retried); "
+                 "null after a 2xx.")
 
 
 @strawberry.type(description="One HTTP attempt of a delivery.")
 class WebhookAttempt:
     attempted_at: datetime
     status_code: int | None = strawberry.field(description="HTTP status, or null when the request failed.")
-    error: str | None
+    error: str | None = strawberry.field(description=ERROR_CLASSES)
     duration_ms: int
 
 
@@ -27,7 +31,7 @@ class WebhookDelivery(Node):
     status: str
     attempts: int
     last_status_code: int | None
-    last_error: str | None
+    last_error: str | None = strawberry.field(description="The last attempt's error class (as in attemptLog.error).")
     next_attempt_at: datetime
     delivered_at: datetime | None
     created_at: datetime

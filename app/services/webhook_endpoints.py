@@ -1,14 +1,15 @@
 """Admins register outbound webhook endpoints (CRM and any other consumer) for event types."""
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.validation import Checker
+from app.integrations.egress import RefusedTarget, WebhookEgress
 from app.integrations.signatures import new_secret
 from app.policy.permissions import Permission
+from app.policy.webhook_targets import URL_MAX, UnsafeWebhookUrl, parse_webhook_url
 from app.services.common import require
 from app.services.unit_of_work import UnitOfWork
 from models import WebhookEndpoint
@@ -16,21 +17,20 @@ from models import WebhookEndpoint
 EVENT_TYPES = frozenset({"order.created", "order.status_changed", "payment.status_changed",
                          "fulfillment.status_changed", "return.status_changed", "customer.registered",
                          "campaign.status_changed"})
-URL_MAX = 2000
 
 
 async def create_endpoint(*, uow: UnitOfWork, url: str, event_types: Sequence[str] | None,
-                          description: str | None) -> WebhookEndpoint:
+                          description: str | None, egress: WebhookEgress) -> WebhookEndpoint:
+    """Register an endpoint. Its URL must follow the rules of app/policy/webhook_targets.py, and
+    (checked after the caller's permission, so that no one else can make the server resolve names)
+    its host must resolve to public addresses only, unless `egress` allows private ones."""
     check = Checker()
     url_ = check.text(url, "url", label="URL", max_length=URL_MAX, required=True)
     if url_ is not None:
         try:
-            parts = urlsplit(url_)
-            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:
-            valid = False
-        if not valid:
-            check.add(ErrorCode.INVALID, "The URL must be an absolute http(s) URL.", "url")
+            parse_webhook_url(url_)
+        except UnsafeWebhookUrl as unsafe:
+            check.add(ErrorCode.INVALID, unsafe.message, "url")
     types = list(dict.fromkeys(check.items(event_types, "eventTypes", label="event type")))
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
@@ -39,6 +39,10 @@ async def create_endpoint(*, uow: UnitOfWork, url: str, event_types: Sequence[st
     description_ = check.text(description, "description", label="Description", max_length=200)
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_INTEGRATIONS)
+    try:
+        await egress.vet(url_ or "")
+    except RefusedTarget as refusal:
+        raise DomainError.of(ErrorCode.INVALID, refusal.message, "input", "url") from None
     endpoint = WebhookEndpoint(url=url_, secret=new_secret(), event_types=types, description=description_,
                                is_active=True, created_at=uow.now)
     uow.session.add(endpoint)

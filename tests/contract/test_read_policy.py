@@ -235,7 +235,7 @@ async def seed(client: GraphQLClient) -> Store:
     cart_id = await shop.ready_cart({"TEE-0": 1}, token=store.tokens[CUSTOMER], promoCode=SCHEDULED_CODE)
     guest_cart = (await shop.create_cart({"TEE-0": 1}))["cart"]["id"]
     endpoint = (await store.ok(WEBHOOK_CREATE, "webhookEndpointCreate", {
-        "url": "https://crm.example.com/hooks/1", "eventTypes": [], "description": "CRM"}))["endpoint"]
+        "url": "https://93.184.216.34/hooks/1", "eventTypes": [], "description": "CRM"}))["endpoint"]
     await store.publish_events()  # queues webhook deliveries for everything so far
 
     async with db.read() as conn:
