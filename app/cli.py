@@ -21,7 +21,7 @@ def served_app() -> Starlette:
 def _migrate(settings: Settings) -> None:
     from app.migrations import upgrade
 
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, audit_key=settings.audit_key)
 
 
 async def _store_is_empty(settings: Settings) -> bool:
@@ -30,7 +30,7 @@ async def _store_is_empty(settings: Settings) -> bool:
     from app.db import Database
     from models import Product
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         async with db.read() as conn:
             return not await conn.scalar(select(func.count()).select_from(Product))
@@ -42,7 +42,7 @@ async def _seed(settings: Settings, products: int) -> dict[str, int]:
     from app.db import Database
     from app.seed import seed
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         return await seed(db, products=products)
     finally:
@@ -88,7 +88,7 @@ async def _create_user(settings: Settings, email: str, password: str, roles: lis
     from app.services.accounts import create_user
     from app.services.unit_of_work import Actor, UnitOfWork
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         async with UnitOfWork(db, Actor(viewer=None, request_id="cli"), datetime.now(UTC)) as uow:
             viewer = await create_user(uow=uow, email=email, password=password, roles=[Role(r) for r in roles])
@@ -112,7 +112,7 @@ async def _change_user(settings: Settings, command: str, email: str, roles: list
     from app.services import accounts
     from app.services.unit_of_work import Actor, UnitOfWork
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         async with UnitOfWork(db, Actor(viewer=None, request_id="cli"), datetime.now(UTC)) as uow:
             if command == "roles":
@@ -139,7 +139,7 @@ async def _sweep(settings: Settings) -> int:
     from app.services.orders import complete_orders
     from app.services.unit_of_work import Actor, UnitOfWork
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         async with UnitOfWork(db, Actor(viewer=None, request_id="sweep"), datetime.now(UTC)) as uow:
             return await complete_orders(uow=uow, window_days=settings.return_window_days)
@@ -160,7 +160,7 @@ async def _work(settings: Settings) -> None:
     from app.main import background_workers, sweep_periodically
     from app.pubsub import make_broker
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     broker = make_broker(settings.redis_url)
     await broker.start()
     relay, dispatcher = background_workers(db, broker, settings)
