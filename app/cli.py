@@ -1,4 +1,5 @@
-"""The `commerce` command: serve, migrate, seed, user create/activate/deactivate/roles, export-schema."""
+"""The `commerce` command: serve, migrate, seed, user create/activate/deactivate/roles, audit
+verify/rechain, worker, sweep, export-schema."""
 
 import argparse
 import asyncio
@@ -184,6 +185,42 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _audit(settings: Settings, command: str, previous_key: str | None) -> tuple[str, bool]:
+    from app.db import Database
+    from app.services import audit
+
+    db = Database(settings.database_url, audit_key=settings.audit_key)
+    try:
+        if command == "verify":
+            result = await audit.verify(db)
+            if result.ok:
+                return f"audit chain intact: {result.events_checked} events", True
+            return f"audit chain broken at sequence {result.first_broken_sequence}", False
+        result = await audit.rechain_under_new_key(db, previous_key=(previous_key or "").encode())
+        if result.ok:
+            return f"re-chained {result.events_checked} events under COMMERCE_AUDIT_KEY", True
+        return (f"event {result.first_broken_sequence} does not verify under the previous key: re-chained "
+                f"the {result.events_checked - 1} events before it; it and the later ones keep their hashes"), False
+    finally:
+        await db.dispose()
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    previous_key = None
+    if args.audit_command == "rechain":
+        import getpass
+
+        # Read, not passed as an argument: a key on the command line shows in the process list.
+        previous_key = (getpass.getpass("previous COMMERCE_AUDIT_KEY: ") if sys.stdin.isatty()
+                        else sys.stdin.readline().rstrip("\n"))
+        if not previous_key:
+            print("audit rechain: give the previous key on standard input", file=sys.stderr)
+            return 2
+    message, ok = asyncio.run(_audit(settings, args.audit_command, previous_key))
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
 def cmd_export_schema(args: argparse.Namespace, settings: Settings | None) -> int:
     from schema.schema import build_schema
 
@@ -244,6 +281,13 @@ def parser() -> argparse.ArgumentParser:
 
     commands.add_parser("sweep", help="complete delivered orders whose return window has closed").set_defaults(
         run=cmd_sweep)
+
+    audit = commands.add_parser("audit", help="the audit chain").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="recompute the chain under COMMERCE_AUDIT_KEY; name the first break"
+                     ).set_defaults(run=cmd_audit)
+    audit.add_parser("rechain", help="after a key change: verify the chain under the previous key (read from "
+                     "standard input) and sign it again under COMMERCE_AUDIT_KEY; stop the servers first"
+                     ).set_defaults(run=cmd_audit)
 
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", "-o", default="schema.graphql", help="file to write, or - for stdout")

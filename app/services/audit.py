@@ -29,8 +29,9 @@ def rechain(connection: Connection, *, verified_with: ChainHash, signed_with: Ch
     and hash under `signed_with`. Re-chaining stops at the first break, which keeps its old hashes,
     so verification under the new hash still names that event: a re-chain never launders a forgery.
 
-    Runs on a synchronous connection inside the caller's transaction (an Alembic migration); the
-    caller lifts the append-only triggers around it. Returns the old chain's verification."""
+    Runs on a synchronous connection inside the caller's transaction (an Alembic migration, or
+    `commerce audit rechain`); the caller lifts the append-only guard around it (lift_guard,
+    restore_guard). Returns the old chain's verification."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY})
     columns = AuditEvent.__table__.c
@@ -55,3 +56,44 @@ def rechain(connection: Connection, *, verified_with: ChainHash, signed_with: Ch
                                .values(prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")), links)
         after = rows[-1].sequence
     return verifier.result()
+
+
+def lift_guard(connection: Connection) -> None:
+    """Drop the triggers that make audit_events append-only (revision 0001 made them)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_update")
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_delete")
+    else:
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
+
+
+def restore_guard(connection: Connection) -> None:
+    """Put the triggers back as revision 0001 made them: UPDATE, DELETE (and TRUNCATE) refused."""
+    if connection.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
+                "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END")
+    else:
+        # The function audit_events_append_only() of revision 0001 stays; only its triggers go.
+        connection.exec_driver_sql(
+            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+            "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()")
+        connection.exec_driver_sql(
+            "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()")
+
+
+async def rechain_under_new_key(db: Database, *, previous_key: bytes) -> Verification:
+    """Move the chain from `previous_key` to the database's key, in one write transaction
+    (`commerce audit rechain`; stop every writer first, or its next event breaks the chain)."""
+
+    def run(connection: Connection) -> Verification:
+        lift_guard(connection)
+        result = rechain(connection, verified_with=keyed(previous_key), signed_with=keyed(db.audit_key))
+        restore_guard(connection)
+        return result
+
+    async with db.write_engine.begin() as conn:
+        return await conn.run_sync(run)

@@ -2,6 +2,7 @@
 and migration 0008 re-chains a trail written with plain sha256 under the key."""
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from app.domain.audit_chain import ChainHash, keyed, unkeyed_chain_hash, verify_
 from app.migrations import downgrade, upgrade
 from app.policy.permissions import Role
 from app.services import audit
+from app.settings import DEV_AUDIT_KEY, Settings
 from models import AuditEvent
 from tests.conftest import TEST_AUDIT_KEY
 from tests.support.client import GraphQLClient
@@ -172,3 +174,62 @@ async def test_migration_0008_takes_the_key_from_the_environment(unmigrated_url:
             assert (await audit.verify(db)).ok is ok
         finally:
             await db.dispose()
+
+
+# commerce audit verify / rechain ---------------------------------------------------------------
+
+async def commerce(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str,
+                   key: str, *argv: str, stdin: str = "") -> tuple[int, str]:
+    """`commerce ...` in a thread (it runs its own event loop) with COMMERCE_AUDIT_KEY=key."""
+    from app.cli import main
+
+    monkeypatch.setenv("COMMERCE_DATABASE_URL", database_url)
+    monkeypatch.setenv("COMMERCE_SECRET_KEY", "a-secret-key-for-this-test")
+    monkeypatch.setenv("COMMERCE_AUDIT_KEY", key)
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = await asyncio.to_thread(main, list(argv))
+    captured = capsys.readouterr()
+    return code, (captured.out + captured.err).strip()
+
+
+async def test_after_a_key_change_commerce_audit_rechain_signs_the_chain_under_the_new_key(
+        client: GraphQLClient, shop: Shop, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    await shop.order({"TEE-0": 1}, key="rotation")
+    url, events = client.db.url, (await audit.verify(client.db)).events_checked
+
+    assert await commerce(monkeypatch, capsys, url, "the-new-key", "audit", "verify") == (
+        1, "audit chain broken at sequence 1")
+    assert await commerce(monkeypatch, capsys, url, "the-new-key", "audit", "rechain",
+                          stdin=TEST_AUDIT_KEY + "\n") == (0, f"re-chained {events} events under COMMERCE_AUDIT_KEY")
+    assert await commerce(monkeypatch, capsys, url, "the-new-key", "audit", "verify") == (
+        0, f"audit chain intact: {events} events")
+    assert (await audit.verify(client.db)).first_broken_sequence == 1  # the old key no longer verifies
+    with pytest.raises(Exception, match="append-only"):  # the guard is back
+        async with client.db.write_engine.begin() as conn:
+            await conn.exec_driver_sql("DELETE FROM audit_events WHERE sequence = 1")
+
+
+async def test_commerce_audit_rechain_refuses_to_sign_what_the_previous_key_does_not_verify(
+        client: GraphQLClient, shop: Shop, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    await shop.order({"TEE-0": 1}, key="laundering")
+    async with client.db.write_engine.begin() as conn:
+        last = (await conn.execute(select(TRAIL).order_by(TRAIL.c.sequence.desc()).limit(1))).one()
+        await conn.execute(insert(TRAIL).values(forged_after(last, unkeyed_chain_hash)))
+    code, message = await commerce(monkeypatch, capsys, client.db.url, "the-new-key", "audit", "rechain",
+                                   stdin=TEST_AUDIT_KEY + "\n")
+    assert code == 1 and message.startswith(f"event {last.sequence + 1} does not verify under the previous key")
+    assert await commerce(monkeypatch, capsys, client.db.url, "the-new-key", "audit", "verify") == (
+        1, f"audit chain broken at sequence {last.sequence + 1}")
+
+
+def test_production_refuses_to_start_without_an_audit_key() -> None:
+    with pytest.raises(ValueError, match="COMMERCE_AUDIT_KEY"):
+        Settings(env="production", secret_key="a-production-secret", audit_key="")
+
+
+def test_development_keys_the_chain_with_a_dev_key_and_says_so() -> None:
+    with pytest.warns(UserWarning, match="COMMERCE_AUDIT_KEY is unset"):
+        settings = Settings(env="development", secret_key="a-secret", audit_key="")
+    assert settings.audit_key == DEV_AUDIT_KEY

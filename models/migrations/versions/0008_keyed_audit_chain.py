@@ -12,8 +12,8 @@ broken is re-chained up to the break only, so auditVerify still names that event
 triggers are lifted for the re-chain and put back as revision 0001 made them. Downgrading re-chains
 the other way, back to plain sha256.
 """
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import context, op
 
 from app.domain.audit_chain import ChainHash, keyed, unkeyed_chain_hash
 
@@ -47,45 +47,16 @@ def _audit_key() -> bytes:
 
 
 def _rechain(*, verified_with: ChainHash, signed_with: ChainHash) -> None:
-    from app.services.audit import rechain
+    from app.services.audit import lift_guard, rechain, restore_guard
 
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    _drop_audit_triggers(sqlite)
+    connection = op.get_bind()
+    lift_guard(connection)
     try:
-        rechain(op.get_bind(), verified_with=verified_with, signed_with=signed_with)
+        rechain(connection, verified_with=verified_with, signed_with=signed_with)
     except BaseException:
-        # SQLite ran the DROP TRIGGER outside the migration's transaction: put the guard back.
-        # (PostgreSQL rolls the whole revision back, triggers included.)
-        if sqlite:
-            _create_audit_triggers(sqlite)
+        # On SQLite the DROP TRIGGER may be committed already (the driver opens transactions
+        # only before DML): put the guard back. PostgreSQL rolls the whole revision back.
+        if connection.dialect.name == "sqlite":
+            restore_guard(connection)
         raise
-    _create_audit_triggers(sqlite)
-
-
-def _drop_audit_triggers(sqlite: bool) -> None:
-    if sqlite:
-        op.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
-        op.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
-        op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
-
-
-def _create_audit_triggers(sqlite: bool) -> None:
-    """As revision 0001 made them: the database refuses UPDATE and DELETE (and TRUNCATE)."""
-    if sqlite:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
-                "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
-            )
-    else:
-        # The function audit_events_append_only() of revision 0001 stays; only its triggers moved.
-        op.execute(
-            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-            "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
-            "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"
-        )
+    restore_guard(connection)
