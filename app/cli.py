@@ -1,4 +1,5 @@
-"""The `commerce` command: serve, migrate, seed, user create/activate/deactivate/roles, export-schema."""
+"""The `commerce` command: serve, migrate, seed, user create/activate/deactivate/roles, audit
+verify/rechain, worker, sweep, export-schema."""
 
 import argparse
 import asyncio
@@ -21,7 +22,7 @@ def served_app() -> Starlette:
 def _migrate(settings: Settings) -> None:
     from app.migrations import upgrade
 
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, audit_key=settings.audit_key)
 
 
 async def _store_is_empty(settings: Settings) -> bool:
@@ -30,7 +31,7 @@ async def _store_is_empty(settings: Settings) -> bool:
     from app.db import Database
     from models import Product
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         async with db.read() as conn:
             return not await conn.scalar(select(func.count()).select_from(Product))
@@ -42,7 +43,7 @@ async def _seed(settings: Settings, products: int) -> dict[str, int]:
     from app.db import Database
     from app.seed import seed
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         return await seed(db, products=products)
     finally:
@@ -88,7 +89,7 @@ async def _create_user(settings: Settings, email: str, password: str, roles: lis
     from app.services.accounts import create_user
     from app.services.unit_of_work import Actor, UnitOfWork
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         async with UnitOfWork(db, Actor(viewer=None, request_id="cli"), datetime.now(UTC)) as uow:
             viewer = await create_user(uow=uow, email=email, password=password, roles=[Role(r) for r in roles])
@@ -112,7 +113,7 @@ async def _change_user(settings: Settings, command: str, email: str, roles: list
     from app.services import accounts
     from app.services.unit_of_work import Actor, UnitOfWork
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         async with UnitOfWork(db, Actor(viewer=None, request_id="cli"), datetime.now(UTC)) as uow:
             if command == "roles":
@@ -139,7 +140,7 @@ async def _sweep(settings: Settings) -> int:
     from app.services.orders import complete_orders
     from app.services.unit_of_work import Actor, UnitOfWork
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
         async with UnitOfWork(db, Actor(viewer=None, request_id="sweep"), datetime.now(UTC)) as uow:
             return await complete_orders(uow=uow, window_days=settings.return_window_days)
@@ -160,7 +161,7 @@ async def _work(settings: Settings) -> None:
     from app.main import background_workers, sweep_periodically
     from app.pubsub import make_broker
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, audit_key=settings.audit_key)
     broker = make_broker(settings.redis_url)
     await broker.start()
     relay, dispatcher = background_workers(db, broker, settings)
@@ -182,6 +183,42 @@ async def _work(settings: Settings) -> None:
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(_work(settings))
     return 0
+
+
+async def _audit(settings: Settings, command: str, previous_key: str | None) -> tuple[str, bool]:
+    from app.db import Database
+    from app.services import audit
+
+    db = Database(settings.database_url, audit_key=settings.audit_key)
+    try:
+        if command == "verify":
+            result = await audit.verify(db)
+            if result.ok:
+                return f"audit chain intact: {result.events_checked} events", True
+            return f"audit chain broken at sequence {result.first_broken_sequence}", False
+        result = await audit.rechain_under_new_key(db, previous_key=(previous_key or "").encode())
+        if result.ok:
+            return f"re-chained {result.events_checked} events under COMMERCE_AUDIT_KEY", True
+        return (f"event {result.first_broken_sequence} does not verify under the previous key: re-chained "
+                f"the {result.events_checked - 1} events before it; it and the later ones keep their hashes"), False
+    finally:
+        await db.dispose()
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    previous_key = None
+    if args.audit_command == "rechain":
+        import getpass
+
+        # Read, not passed as an argument: a key on the command line shows in the process list.
+        previous_key = (getpass.getpass("previous COMMERCE_AUDIT_KEY: ") if sys.stdin.isatty()
+                        else sys.stdin.readline().rstrip("\n"))
+        if not previous_key:
+            print("audit rechain: give the previous key on standard input", file=sys.stderr)
+            return 2
+    message, ok = asyncio.run(_audit(settings, args.audit_command, previous_key))
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
 
 
 def cmd_export_schema(args: argparse.Namespace, settings: Settings | None) -> int:
@@ -244,6 +281,13 @@ def parser() -> argparse.ArgumentParser:
 
     commands.add_parser("sweep", help="complete delivered orders whose return window has closed").set_defaults(
         run=cmd_sweep)
+
+    audit = commands.add_parser("audit", help="the audit chain").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="recompute the chain under COMMERCE_AUDIT_KEY; name the first break"
+                     ).set_defaults(run=cmd_audit)
+    audit.add_parser("rechain", help="after a key change: verify the chain under the previous key (read from "
+                     "standard input) and sign it again under COMMERCE_AUDIT_KEY; stop the servers first"
+                     ).set_defaults(run=cmd_audit)
 
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", "-o", default="schema.graphql", help="file to write, or - for stdout")

@@ -38,10 +38,13 @@ def _sqlite_engine(url: str, *, begin: str) -> AsyncEngine:
 
 
 class Database:
-    """The engines of one process. Built in the app lifespan (or a CLI command), disposed at exit."""
+    """The engines of one process, and the key of the audit chain written and verified through
+    them (COMMERCE_AUDIT_KEY, kept outside the database). Built in the app lifespan (or a CLI
+    command), disposed at exit."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, audit_key: str, echo: bool = False) -> None:
         self.url = url
+        self.audit_key = audit_key.encode()
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self.write_engine = _sqlite_engine(url, begin="BEGIN IMMEDIATE")

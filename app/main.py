@@ -282,7 +282,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, audit_key=settings.audit_key)
         broker = make_broker(settings.redis_url)
         await broker.start()
         relay, dispatcher = background_workers(db, broker, settings)

@@ -8,6 +8,7 @@ from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+DEV_AUDIT_KEY = "dev-only-insecure-audit-key-change-me"
 
 
 class Settings(BaseSettings):
@@ -16,6 +17,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./commerce.db"
     redis_url: str | None = None
     secret_key: str = ""
+    # Keys the audit chain (HMAC-SHA256); kept outside the database. Every process that writes or
+    # verifies audit events, and `commerce migrate`, must be given the same key.
+    audit_key: str = ""
     env: Literal["development", "production"] = "development"
     currency: str = "USD"
     return_window_days: int = 30
@@ -98,6 +102,19 @@ class Settings(BaseSettings):
                 stacklevel=2,
             )
             object.__setattr__(self, "secret_key", DEV_SECRET_KEY)
+        return self
+
+    @model_validator(mode="after")
+    def _audit_key_policy(self) -> "Settings":
+        if not self.audit_key:
+            if self.env == "production":
+                raise ValueError("COMMERCE_AUDIT_KEY must be set when COMMERCE_ENV=production")
+            warnings.warn(
+                "COMMERCE_AUDIT_KEY is unset: the audit chain is keyed with an insecure development key",
+                UserWarning,
+                stacklevel=2,
+            )
+            object.__setattr__(self, "audit_key", DEV_AUDIT_KEY)
         return self
 
     @property

@@ -9,7 +9,7 @@ from models.base import Base, UTCDateTime, utcnow
 
 
 class AuditEvent(Base):
-    """One link of the hash chain: hash = sha256(prev_hash + canonical event).
+    """One link of the hash chain: hash = HMAC-SHA256(COMMERCE_AUDIT_KEY, prev_hash + canonical event).
 
     `data` is kept as the canonical JSON text it was hashed from, so that verification
     recomputes the very bytes that were hashed. Database triggers refuse UPDATE and DELETE.

@@ -24,8 +24,8 @@ class AuditEvent(Node):
     data: JSON | None
     request_id: str | None
     approval_id: str | None
-    hash: str = strawberry.field(description="sha256 over this event and prevHash: a changed or deleted event "
-                                             "breaks the chain.")
+    hash: str = strawberry.field(description="HMAC-SHA256, under the server's audit key, over prevHash and this "
+                                             "event: a changed, deleted or inserted event breaks the chain.")
     prev_hash: str | None
 
     @classmethod

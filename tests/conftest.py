@@ -16,6 +16,13 @@ from tests.support.client import GraphQLClient, running_client
 from tests.support.databases import PostgresTemplate, SqliteTemplate, postgres_admin_url, postgres_reachable
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+TEST_AUDIT_KEY = "test-audit-key-kept-outside-the-database"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every Settings() of the run, migrations and the `commerce serve` processes of live tests key
+    # the audit chain alike (the processes inherit the environment).
+    os.environ["COMMERCE_AUDIT_KEY"] = TEST_AUDIT_KEY
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

@@ -169,7 +169,7 @@ class UnitOfWork:
                 "request_id": self.actor.request_id,
                 "approval_id": pending.approval_id,
             }
-            digest = chain_hash(prev_hash, fields)
+            digest = chain_hash(self.db.audit_key, prev_hash, fields)
             self.session.add(AuditEvent(**fields, prev_hash=prev_hash, hash=digest))
             prev_hash = digest
         await self.session.flush()

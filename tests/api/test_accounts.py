@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth import ISSUER, Viewer, issue_token
-from app.domain.audit_chain import verify_chain
+from app.domain.audit_chain import keyed, verify_chain
 from app.policy.permissions import Role
 from models import AuditEvent, Customer, User
 from tests.support import factory
@@ -72,7 +72,7 @@ async def test_registration_appends_one_audit_event(client: GraphQLClient) -> No
     async with client.db.read() as conn:
         events = (await conn.execute(select(AuditEvent.__table__).order_by(AuditEvent.sequence))).mappings().all()
     assert [event["action"] for event in events] == ["customer.register"]
-    assert verify_chain(events).ok
+    assert verify_chain(events, keyed(client.db.audit_key)).ok
 
 
 @pytest.mark.parametrize("again", ["ann@example.com", "ANN@EXAMPLE.COM", "  Ann@example.com  "])

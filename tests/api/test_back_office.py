@@ -13,7 +13,7 @@ from sqlalchemy import RowMapping, func, select, update
 
 from app.auth import Viewer
 from app.db import Database
-from app.domain.audit_chain import verify_chain
+from app.domain.audit_chain import keyed, verify_chain
 from app.ids import decode_int_id, encode_id
 from app.policy.permissions import Role
 from models import AuditEvent, Product, ProductVariant, Stock
@@ -107,7 +107,7 @@ async def assert_audited_once(client: GraphQLClient, events_before: int, *, acto
     """Exactly one new event, naming actor, action and subject, and the whole chain verifies."""
     events = await audit_events(client)
     assert len(events) == events_before + 1
-    verification = verify_chain(events)
+    verification = verify_chain(events, keyed(client.db.audit_key))
     assert verification.ok, verification
     event = events[-1]
     assert (event["actor"], event["action"], event["subject_type"], event["subject_id"]) == (

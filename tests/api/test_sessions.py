@@ -26,7 +26,7 @@ from app.policy.permissions import Role
 from app.services import accounts
 from app.settings import Settings
 from models import AuditEvent, RefreshToken, User
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_AUDIT_KEY, TEST_SECRET
 from tests.support import factory
 from tests.support.client import GraphQLClient, running_client
 from tests.support.live import live_server
@@ -216,7 +216,7 @@ async def test_access_tokens_name_the_user_and_carry_no_roles(client: GraphQLCli
 
 
 async def test_a_deactivated_user_is_refused_at_websocket_connection_init(database_url: str) -> None:
-    db = Database(database_url)
+    db = Database(database_url, audit_key=TEST_AUDIT_KEY)
     try:
         picker = await factory.make_user(db, "picker@example.com", Role.FULFILLMENT)
         async with live_server(database_url, TEST_SECRET,

@@ -15,7 +15,7 @@ from app.domain.states import CampaignStatus
 from app.ids import encode_id
 from app.services import campaigns, store
 from models import Campaign, EcommerceOrder, ProductVariant, Stock
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_AUDIT_KEY, TEST_SECRET
 from tests.support import factory
 from tests.support.live import LiveServer, live_server
 from tests.support.shop import ADDRESS, CHECKOUT
@@ -27,7 +27,7 @@ CART_DELIVERY = ("mutation($i: CartDeliveryInput!) { cartDeliveryUpdate(input: $
 
 @pytest.fixture
 async def seeded(database_url: str) -> AsyncIterator[tuple[Database, dict[str, int]]]:
-    db = Database(database_url)
+    db = Database(database_url, audit_key=TEST_AUDIT_KEY)
     warehouse = await factory.make_warehouse(db, "MAIN")
     await factory.make_channel(db, "web")
     product = await factory.make_product(db, "Last Ten", prices=("30.00",), stock={warehouse: 10})

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.db import Database
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_AUDIT_KEY, TEST_SECRET
 from tests.support.live import LiveClient, live_server
 from tests.support.shop import Shop, build_shop
 
@@ -17,7 +17,7 @@ FAST = {"COMMERCE_RELAY_POLL_SECONDS": "0.05", "COMMERCE_WEBHOOK_RETRY_BASE_SECO
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
+    database = Database(database_url, audit_key=TEST_AUDIT_KEY)
     yield database
     await database.dispose()
 

@@ -57,6 +57,10 @@ class SqliteTemplate:
         shutil.copyfile(self.template, path)
         return f"sqlite+aiosqlite:///{path}"
 
+    def empty(self) -> str:
+        """A database no migration has run on (for tests of the migrations themselves)."""
+        return f"sqlite+aiosqlite:///{self.directory / f'{uuid.uuid4().hex}.db'}"
+
 
 class PostgresTemplate:
     def __init__(self) -> None:
@@ -72,6 +76,13 @@ class PostgresTemplate:
     async def fresh(self) -> str:
         name = f"commerce_t_{uuid.uuid4().hex[:16]}"
         await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
+        self.created.append(name)
+        return self.url(name)
+
+    async def empty(self) -> str:
+        """A database no migration has run on (for tests of the migrations themselves)."""
+        name = f"commerce_t_{uuid.uuid4().hex[:16]}"
+        await _admin(f'CREATE DATABASE "{name}"')
         self.created.append(name)
         return self.url(name)
 
