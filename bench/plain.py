@@ -30,6 +30,7 @@ from app.domain.campaigns import RUNNING_STATUSES, CampaignTerms, DiscountType, 
 from app.domain.states import CampaignStatus
 from app.ids import encode_id
 from app.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.settings import Settings
 from models import Campaign, Category, Product, ProductVariant, Stock, campaign_channels, campaign_products
 
 
@@ -127,7 +128,7 @@ def create_app(database_url: str | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        databases.append(Database(database_url))
+        databases.append(Database(database_url, audit_key=Settings().audit_key))
         # The same collector tuning as `commerce serve`, so that the comparison isolates the GraphQL layer.
         gc.collect()
         gc.freeze()

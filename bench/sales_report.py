@@ -44,6 +44,7 @@ from app.db import Database
 from app.domain.carts import EXPIRES_AFTER
 from app.domain.states import CartStatus, OrderStatus, PaymentStatus, ReturnStatus
 from app.reports.sales import Dimension, SalesReport, sales_report
+from app.settings import Settings
 from models import (
     Campaign,
     Cart,
@@ -619,7 +620,7 @@ async def run(database_url: str, sqlite_path: Path | None, args: argparse.Namesp
     migrate_s = migrate(database_url)
     print(f"commerce migrate: {migrate_s:.1f}s", file=sys.stderr)
 
-    db = Database(database_url)
+    db = Database(database_url, audit_key=Settings().audit_key)
     try:
         seeder = Seeder(db, args)
         started = time.perf_counter()
@@ -631,7 +632,7 @@ async def run(database_url: str, sqlite_path: Path | None, args: argparse.Namesp
         await db.dispose()
 
     # A fresh Database, as a process serving the report would have.
-    db = Database(database_url)
+    db = Database(database_url, audit_key=Settings().audit_key)
     try:
         clock = StatementClock(db)
         counts = await table_counts(db)

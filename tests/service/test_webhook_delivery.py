@@ -23,6 +23,7 @@ from app.integrations.egress import WebhookEgress
 from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
 from app.services.webhook_endpoints import create_endpoint
 from models import WebhookAttempt, WebhookDelivery
+from tests.conftest import TEST_AUDIT_KEY
 from tests.support import factory
 from tests.support.live import free_port
 
@@ -50,7 +51,7 @@ class RawReceiver:
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
+    db = Database(database_url, audit_key=TEST_AUDIT_KEY)
     yield db
     await db.dispose()
 
