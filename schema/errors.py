@@ -31,4 +31,19 @@ def should_mask(error: GraphQLError) -> bool:
     if isinstance(original, PaginationError):
         error.extensions = {"code": "INVALID_PAGINATION"}
         return False
+    if _caused_by_unencodable_text(original):
+        # A lone surrogate that slipped past the checks reached an encoder (a driver, a hash):
+        # the client's input is at fault, never the server.
+        error.message = "Text must be valid Unicode: it holds a lone surrogate."
+        error.extensions = {"code": "BAD_USER_INPUT"}
+        return False
     return not isinstance(original, PublicError | GraphQLError)
+
+
+def _caused_by_unencodable_text(error: BaseException | None) -> bool:
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, UnicodeEncodeError) and "surrogate" in str(error.reason):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False

@@ -1,5 +1,6 @@
 """The schema: root types assembled from resolvers/, protected by limits and error masking."""
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -29,6 +30,7 @@ from resolvers.store import StoreMutation, StoreQuery
 from resolvers.subscriptions import Subscription
 from resolvers.webhooks import WebhookMutation, WebhookQuery
 from schema.account import Customer
+from schema.common import DateTime
 from schema.errors import should_mask
 from schema.extensions import HideSuggestions
 from schema.store import DeliveryMethod
@@ -66,5 +68,5 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions += [DisableIntrospection, HideSuggestions]
     return strawberry.Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, types=[Customer, DeliveryMethod],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: DateTime}),
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.auth import Viewer, hash_password, verify_password
 from app.db import Database
 from app.domain.errors import DomainError, ErrorCode
-from app.domain.validation import NAME_MAX, Checker
+from app.domain.validation import NAME_MAX, Checker, text_problem
 from app.policy.permissions import Role
 from app.services.common import unique_guard
 from app.services.sessions import SignedIn, revoke_user_sessions, start_session
@@ -22,8 +22,9 @@ PASSWORD_MAX = 128
 
 
 def _check_password(check: Checker, password: str) -> None:
-    if "\x00" in password:
-        check.add(ErrorCode.INVALID, "Password must not contain NUL characters.", "password")
+    problem = text_problem(password, multiline=True)
+    if problem is not None:
+        check.add(ErrorCode.INVALID, f"Password {problem}.", "password")
     elif not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         check.add(ErrorCode.INVALID,
                   f"Password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long.", "password")
@@ -89,7 +90,8 @@ async def create_user(*, uow: UnitOfWork, email: str, password: str, roles: Iter
 async def authenticate(*, db: Database, email: str, password: str) -> Viewer:
     """The viewer for these credentials; one message for unknown e-mail and wrong password."""
     refused = DomainError.of(ErrorCode.INVALID_CREDENTIALS, "E-mail or password is incorrect.", "input")
-    if not email or len(email) > 254 or len(password) > PASSWORD_MAX or "\x00" in email + password:
+    if not email or len(email) > 254 or len(password) > PASSWORD_MAX \
+            or text_problem(email + password, multiline=True) is not None:
         raise refused
     async with db.read() as conn:
         user = (await conn.execute(
