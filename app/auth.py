@@ -112,7 +112,11 @@ def read_token(token: str, *, secret: str) -> int:
         raise InvalidToken("The access token is not valid.") from exc
     subject = claims.get("sub")
     user_id = int_key(subject) if isinstance(subject, str) else None
-    if claims.get("typ") != "access" or user_id is None:
+    # Roles are read from the users table when a token is used; tokens issued before that carried
+    # them as a list of names, ignored now. A token with anything else there is not one of ours.
+    roles = claims.get("roles", [])
+    well_formed_roles = isinstance(roles, list) and all(isinstance(role, str) for role in roles)
+    if claims.get("typ") != "access" or user_id is None or not well_formed_roles:
         raise InvalidToken("The access token is not valid.")
     return user_id
 

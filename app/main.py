@@ -48,6 +48,7 @@ from schema.schema import build_schema
 logger = logging.getLogger("commerce")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CHANNEL_RE = re.compile(r"^[a-z0-9-]{1,64}$")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 async def _viewer_from_header(authorization: str | None, secret: str, viewers: ViewerCache) -> Viewer | None:
@@ -62,6 +63,16 @@ async def _viewer_from_header(authorization: str | None, secret: str, viewers: V
     if viewer is None:
         raise InvalidToken("The access token is no longer valid: its account is deleted or deactivated.")
     return viewer
+
+
+def _without_surrogates(data: Any) -> Any:
+    if isinstance(data, str):
+        return SURROGATE_RE.sub("\ufffd", data)
+    if isinstance(data, Mapping):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_without_surrogates(v) for v in data]
+    return data
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -239,8 +250,13 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
                                      "limit": self.settings.max_query_cost}})
 
     def encode_json(self, data: object) -> bytes:
-        """HTTP bodies as orjson bytes; TextFrameWebSocketAdapter turns WebSocket messages into text."""
-        return orjson.dumps(data)
+        """HTTP bodies as orjson bytes; TextFrameWebSocketAdapter turns WebSocket messages into text.
+        A lone surrogate echoed from a request (in an error message) cannot be UTF-8: it is shown as
+        U+FFFD instead of failing the whole response."""
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:
+            return orjson.dumps(_without_surrogates(data))
 
 
 SWEEP_EVERY_SECONDS = 60

@@ -3,13 +3,14 @@
 import inspect
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import strawberry
 
 from app.context import Context
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.validation import MOMENT_MAX_YEAR, MOMENT_MIN_YEAR, text_problem, utc_moment
 from app.ids import decode_id, decode_int_id
 from app.policy.reads import Readable, may_read
 from app.services.idempotency import IdempotencyRace, check_guest_key
@@ -43,6 +44,26 @@ def query_pk(global_id: str, type_name: str, argument: str) -> int:
     if pk is None:
         raise PublicError(f"{argument} is not a valid {type_name} id.", "INVALID")
     return pk
+
+
+def query_text(value: str, argument: str, *, max_length: int) -> str:
+    """A text argument of a read (a search, a slug); a coded INVALID error when it is too long or
+    holds what stored text never holds (app/domain/validation.text_problem)."""
+    if len(value) > max_length:
+        raise PublicError(f"{argument} must be at most {max_length} characters.", "INVALID")
+    problem = text_problem(value)
+    if problem is not None:
+        raise PublicError(f"{argument} {problem}.", "INVALID")
+    return value
+
+
+def query_moment(value: datetime, argument: str) -> datetime:
+    """A point in time argument of a read, in UTC; a coded INVALID error outside the years
+    1900 to 2200."""
+    moment = utc_moment(value)
+    if moment is None:
+        raise PublicError(f"{argument} must fall in the years {MOMENT_MIN_YEAR} to {MOMENT_MAX_YEAR}.", "INVALID")
+    return moment
 
 
 async def write(info: Info, payload: Callable[..., P], input: Any, run: Callable[[UnitOfWork], Awaitable[Any]],

@@ -6,13 +6,14 @@ from typing import Any
 
 import strawberry
 
+from app.domain.validation import SLUG_MAX
 from app.ids import decode_int_id
 from app.loaders import products as listing
 from app.loaders.catalog import CATEGORY_CURSOR, category_cursor, count_categories, list_categories
 from app.pagination import page_request
 from app.policy.reads import may_read_campaign
 from app.services import catalog as catalog_service
-from resolvers.base import Info, currency, input_pk, query_pk, write
+from resolvers.base import Info, currency, input_pk, query_pk, query_text, write
 from schema.catalog import (
     Category,
     CategoryConnection,
@@ -41,8 +42,8 @@ from schema.payloads import CategoryPayload, ProductPayload, StockPayload
 def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
     if flt is None:
         return listing.ProductFilter()
-    if flt.search is not None and (len(flt.search) > listing.SEARCH_MAX or "\x00" in flt.search):
-        raise PublicError(f"search must be at most {listing.SEARCH_MAX} characters.", "INVALID")
+    if flt.search is not None:
+        query_text(flt.search, "search", max_length=listing.SEARCH_MAX)
     for name, value in (("minPrice", flt.min_price), ("maxPrice", flt.max_price)):
         if value is not None and (not value.is_finite() or value < 0 or value > Decimal("99999999.99")):
             raise PublicError(f"{name} must be a non-negative amount.", "INVALID")
@@ -95,7 +96,7 @@ class CatalogQuery:
             pk = decode_int_id(id, "Product")
             row = await loaders.product.load(pk) if pk is not None else None
         elif slug is not None:
-            row = await loaders.product_by_slug.load(slug[:200]) if "\x00" not in slug else None
+            row = await loaders.product_by_slug.load(query_text(slug, "slug", max_length=SLUG_MAX))
         else:
             raise PublicError("Pass id or slug.", "INVALID")
         return Product.from_row(row, info.context.settings.currency) if row else None
@@ -120,7 +121,7 @@ class CatalogQuery:
             pk = decode_int_id(id, "Category")
             row = await loaders.category.load(pk) if pk is not None else None
         elif slug is not None:
-            row = await loaders.category_by_slug.load(slug[:200]) if "\x00" not in slug else None
+            row = await loaders.category_by_slug.load(query_text(slug, "slug", max_length=SLUG_MAX))
         else:
             raise PublicError("Pass id or slug.", "INVALID")
         return Category.from_row(row) if row else None

@@ -1,6 +1,5 @@
 """Order reads (app/policy/reads.py): an order for its customer and order staff; lists for order staff."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -10,7 +9,7 @@ from app.loaders.orders import ORDER_CURSOR, count_orders, list_orders, order_cu
 from app.pagination import page_request
 from app.policy.reads import Readable, may_read_order
 from app.services import orders as order_service
-from resolvers.base import Info, currency, input_pk, query_pk, require_read, write
+from resolvers.base import Info, currency, input_pk, query_moment, query_pk, query_text, require_read, write
 from schema.common import PageInfo
 from schema.errors import PublicError
 from schema.order import (
@@ -23,13 +22,6 @@ from schema.order import (
 )
 
 MAX_STATUSES = 10
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """A filter bound; one without a time zone is read as UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 async def order_connection(info: Info, *, first: int | None, after: str | None, **flt: Any) -> EcommerceOrderConnection:
@@ -51,11 +43,13 @@ async def _filter(info: Info, flt: OrderFilter | None) -> dict[str, Any]:
         raise PublicError("Too many statuses.", "INVALID")
     channel_id = None
     if flt.channel is not None:
-        known = "\x00" not in flt.channel and await info.context.catalog.channel_id(flt.channel[:64])
+        known = await info.context.catalog.channel_id(query_text(flt.channel, "channel", max_length=64))
         channel_id = known or -1  # unknown: no orders
     return {"statuses": [s.value for s in flt.status] if flt.status else None, "channel_id": channel_id,
             "campaign_id": query_pk(flt.campaign_id, "Campaign", "campaignId") if flt.campaign_id else None,
-            "created_after": _utc(flt.created_after), "created_before": _utc(flt.created_before), "customer_id": None}
+            "created_after": query_moment(flt.created_after, "createdAfter") if flt.created_after else None,
+            "created_before": query_moment(flt.created_before, "createdBefore") if flt.created_before else None,
+            "customer_id": None}
 
 
 @strawberry.type

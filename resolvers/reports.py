@@ -1,21 +1,17 @@
 """salesReport for MERCHANDISER, MANAGER, ADMIN."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import strawberry
 
 from app.policy.reads import Readable
 from app.reports.sales import Dimension, sales_report
-from resolvers.base import Info, currency, require_read
+from resolvers.base import Info, currency, query_moment, require_read
 from schema.errors import PublicError
 from schema.reports import KpiRow, ReportDimension, SalesReport
 
 MAX_SPAN = timedelta(days=20 * 366)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @strawberry.type
@@ -24,7 +20,7 @@ class ReportQuery:
     async def sales_report(self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")],
                            to: datetime, group_by: list[ReportDimension] | None = None) -> SalesReport:  # type: ignore[valid-type]
         require_read(info, Readable.SALES_REPORT)
-        start, end = _utc(from_), _utc(to)
+        start, end = query_moment(from_, "from"), query_moment(to, "to")
         if end <= start or end - start > MAX_SPAN:
             raise PublicError("'to' must be after 'from', at most twenty years later.", "INVALID")
         report = await sales_report(info.context.db, start=start, end=end,

@@ -1,19 +1,43 @@
-"""Shared GraphQL types: Node, PageInfo, Money, UserError, and the error code enum."""
+"""Shared GraphQL types: Node, PageInfo, Money, UserError, the DateTime scalar, and the error code enum."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.scalars import JSON
+from strawberry.types.scalar import ScalarDefinition
 
 from app.domain.errors import DomainError, Problem
 from app.domain.errors import ErrorCode as DomainErrorCode
+from app.domain.validation import parse_moment
 from app.pagination import Page
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode",
                             description="Stable codes of userErrors; clients branch on these.")
 
-__all__ = ["JSON", "ErrorCode", "Money", "Node", "PageInfo", "UserError", "user_errors"]
+__all__ = ["JSON", "DateTime", "ErrorCode", "Money", "Node", "PageInfo", "UserError", "user_errors"]
+
+
+def _parse_date_time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise GraphQLError("DateTime must be a string.", extensions={"code": "BAD_USER_INPUT"})
+    try:
+        return parse_moment(value)
+    except ValueError as refusal:
+        raise GraphQLError(f"DateTime {refusal}.", extensions={"code": "BAD_USER_INPUT"}) from None
+
+
+# Replaces Strawberry's DateTime (schema/schema.py, scalar_map): its parser accepts dates
+# without a time and keeps offsets, so that converting year 1 at +14:00 to UTC overflowed deep
+# inside a resolver. This one parses strictly, in UTC, and its refusals carry a code (they never
+# echo the value: a lone surrogate could not be encoded in the response).
+DateTime: ScalarDefinition = strawberry.scalar(
+    name="DateTime",
+    description="A point in time, ISO 8601 with a time zone, e.g. \"2030-06-01T09:30:00+02:00\" (one without is "
+                "read as UTC); returned in UTC. Inputs fall in the years 1900 to 2200.",
+    serialize=datetime.isoformat, parse_value=_parse_date_time)
 
 
 @strawberry.interface(description="An object with a global id (Relay).")

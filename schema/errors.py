@@ -39,6 +39,12 @@ def is_refusal(error: GraphQLError) -> bool:
 def should_mask(error: GraphQLError) -> bool:
     if isinstance(error.original_error, PaginationError):
         error.extensions = {"code": "INVALID_PAGINATION"}
+    if error.original_error is not None and _caused_by_unencodable_text(error.original_error):
+        # A lone surrogate that slipped past the checks reached an encoder (a driver, a hash):
+        # the client's input is at fault, never the server.
+        error.message = "Text must be valid Unicode: it holds a lone surrogate."
+        error.extensions = {"code": "BAD_USER_INPUT"}
+        return False
     return not is_refusal(error)
 
 
@@ -57,3 +63,12 @@ def log_errors(errors: list[GraphQLError]) -> None:
             logger.info("refused (%s): %s", code, _one_line(error.message))
         else:
             logger.error("failed (%s): %s", code, _one_line(error.message), exc_info=error.original_error)
+
+
+def _caused_by_unencodable_text(error: BaseException | None) -> bool:
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, UnicodeEncodeError) and "surrogate" in str(error.reason):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False

@@ -1,5 +1,6 @@
 """The schema: root types assembled from resolvers/, protected by limits and error masking."""
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -28,6 +29,7 @@ from resolvers.store import StoreMutation, StoreQuery
 from resolvers.subscriptions import Subscription
 from resolvers.webhooks import WebhookMutation, WebhookQuery
 from schema.account import Customer
+from schema.common import DateTime
 from schema.errors import log_errors, should_mask
 from schema.extensions import CodedErrors, HideSuggestions, QueryCost
 from schema.limits import DocumentLimits
@@ -69,5 +71,5 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions += [DisableIntrospection, HideSuggestions]
     return Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions, types=[Customer, DeliveryMethod],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: DateTime}),
     )

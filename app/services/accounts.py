@@ -17,7 +17,7 @@ from app.auth import Viewer, hash_password_off_loop, verify_password_off_loop
 from app.db import Database
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.passwords import PASSWORD_MAX, password_problem
-from app.domain.validation import NAME_MAX, Checker
+from app.domain.validation import NAME_MAX, Checker, text_problem
 from app.policy.permissions import Role
 from app.services.common import unique_guard
 from app.services.sessions import SignedIn, revoke_user_sessions, start_session
@@ -26,9 +26,12 @@ from models import Customer, User
 
 
 def _check_password(check: Checker, password: str) -> None:
-    problem = password_problem(password)
-    if problem:
-        check.add(ErrorCode.INVALID, problem, "password")
+    unreadable = text_problem(password, multiline=True)
+    weak = password_problem(password)
+    if unreadable is not None:
+        check.add(ErrorCode.INVALID, f"Password {unreadable}.", "password")
+    elif weak:
+        check.add(ErrorCode.INVALID, weak, "password")
 
 
 async def _new_user(uow: UnitOfWork, email: str, password_hash: str, roles: Iterable[Role]) -> User:
@@ -97,7 +100,8 @@ async def create_user(*, uow: UnitOfWork, email: str, password: str, roles: Iter
 async def authenticate(*, db: Database, email: str, password: str) -> Viewer:
     """The viewer for these credentials; one message for unknown e-mail and wrong password."""
     refused = DomainError.of(ErrorCode.INVALID_CREDENTIALS, "E-mail or password is incorrect.", "input")
-    if not email or len(email) > 254 or len(password) > PASSWORD_MAX or "\x00" in email + password:
+    if not email or len(email) > 254 or len(password) > PASSWORD_MAX \
+            or text_problem(email + password, multiline=True) is not None:
         raise refused
     async with db.read() as conn:
         user = (await conn.execute(

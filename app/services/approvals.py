@@ -18,7 +18,7 @@ TEXT_MAX = 2000
 async def request_approval(*, uow: UnitOfWork, action: ApprovalAction, subject_type: str, subject_id: int,
                            reason: str) -> ApprovalRequest:
     check = Checker()
-    reason_ = check.text(reason, "reason", label="Reason", max_length=1000, required=True)
+    reason_ = check.text(reason, "reason", label="Reason", max_length=1000, required=True, multiline=True)
     check.raise_if_any()
     viewer = uow.actor.viewer
     enforce(policy.may_request(uow.actor.roles))
@@ -41,7 +41,7 @@ async def request_approval(*, uow: UnitOfWork, action: ApprovalAction, subject_t
 
 async def decide_approval(*, uow: UnitOfWork, approval_id: int, approve: bool, evidence: str) -> ApprovalRequest:
     check = Checker()
-    evidence_ = check.text(evidence, "evidence", label="Evidence", max_length=TEXT_MAX, required=approve)
+    evidence_ = check.text(evidence, "evidence", label="Evidence", max_length=TEXT_MAX, required=approve, multiline=True)
     check.raise_if_any()
     viewer = uow.actor.viewer
     if viewer is None:

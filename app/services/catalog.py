@@ -44,7 +44,7 @@ async def create_category(*, uow: UnitOfWork, name: str, slug: str | None, descr
     check = Checker()
     name_ = check.text(name, "name", label="Name", max_length=NAME_MAX, required=True)
     slug_ = check.slug(slug, "slug")
-    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX)
+    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX, multiline=True)
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_CATALOG)
     parent = await _category_or_error(uow, parent_id, "parentId")
@@ -84,7 +84,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
     check = Checker()
     name_ = check.text(name, "name", label="Name", max_length=NAME_MAX, required=True)
     slug_ = check.slug(slug, "slug")
-    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX)
+    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX, multiline=True)
     specs = check.items(variants, "variants", label="variant", required=True)
     seen_skus: set[str] = set()
     for i, spec in enumerate(specs):
@@ -161,7 +161,7 @@ async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, 
     name_ = check.text(name, "name", label="Name", max_length=NAME_MAX) if name is not None else None
     if name is not None and not name.strip():
         check.add(ErrorCode.REQUIRED, "Name cannot be blank.", "name")
-    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX)
+    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX, multiline=True)
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_CATALOG)
     product = await uow.session.get(Product, product_id)
@@ -188,7 +188,7 @@ async def set_stock(*, uow: UnitOfWork, variant_id: int, warehouse_id: int, quan
     """Set units on hand in one warehouse. Never below what is allocated to placed orders."""
     check = Checker()
     check.count(quantity, "quantity", label="Quantity", maximum=MAX_STOCK)
-    reason_ = check.text(reason, "reason", label="Reason", max_length=NAME_MAX, required=True)
+    reason_ = check.text(reason, "reason", label="Reason", max_length=NAME_MAX, required=True, multiline=True)
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_STOCK)
     session = uow.session

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.audit_chain import canonical_json
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.validation import text_problem
 from models import IdempotencyKey
 
 KEY_MAX = 200
@@ -38,7 +39,9 @@ class StoredResult:
 
 
 def fingerprint(operation: str, data: Any) -> str:
-    return hashlib.sha256(f"{operation}:{canonical_json(data)}".encode()).hexdigest()
+    # surrogatepass: input holding a lone surrogate still gets a fingerprint; the write's own
+    # checks then refuse it with a userError naming the field (and the claim rolls back).
+    return hashlib.sha256(f"{operation}:{canonical_json(data)}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 GUEST_KEY_MIN = 22  # 128 bits as base64url; a UUID's 36 characters qualify
@@ -70,8 +73,8 @@ def client_fingerprint(host: str | None, user_agent: str | None) -> str:
 
 
 def check_key(key: str) -> str:
-    if not key.strip() or len(key) > KEY_MAX or "\x00" in key:
-        raise DomainError.of(ErrorCode.INVALID, f"idempotencyKey must be 1 to {KEY_MAX} characters.",
+    if not key.strip() or len(key) > KEY_MAX or text_problem(key) is not None:
+        raise DomainError.of(ErrorCode.INVALID, f"idempotencyKey must be 1 to {KEY_MAX} printable characters.",
                              "input", "idempotencyKey")
     return key
 

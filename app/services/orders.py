@@ -150,7 +150,7 @@ async def refund_payment(uow: UnitOfWork, order: EcommerceOrder, gateways: Gatew
 async def cancel_order(*, uow: UnitOfWork, order_id: int, reason: str, approval_id: int | None,
                        gateways: Gateways) -> EcommerceOrder:
     check = Checker()
-    reason_ = check.text(reason, "reason", label="Reason", max_length=1000, required=True)
+    reason_ = check.text(reason, "reason", label="Reason", max_length=1000, required=True, multiline=True)
     check.raise_if_any()
     order, viewer, is_owner = await order_for_viewer(uow, order_id)
     started = bool(await uow.session.scalar(select(func.count()).where(Fulfillment.order_id == order.id)))

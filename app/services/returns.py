@@ -51,12 +51,12 @@ async def _already_returned(uow: UnitOfWork, order_id: int) -> dict[int, int]:
 async def create_return(*, uow: UnitOfWork, order_id: int, reason: str, items: Sequence[ReturnItem],
                         approval_id: int | None, window_days: int) -> ReturnRequest:
     check = Checker()
-    reason_ = check.text(reason, "reason", label="Reason", max_length=1000, required=True)
+    reason_ = check.text(reason, "reason", label="Reason", max_length=1000, required=True, multiline=True)
     check.items(items, "lines", label="line", required=True)
     for i, item in enumerate(items):
         at = check.at("lines", i)
         at.count(item.quantity, "quantity", label="Quantity", minimum=1, maximum=999)
-        at.text(item.reason, "reason", label="Reason", max_length=1000)
+        at.text(item.reason, "reason", label="Reason", max_length=1000, multiline=True)
     check.raise_if_any()
     order, viewer, is_owner = await order_for_viewer(uow, order_id)
     enforce(policy.may_request_return(viewer.roles, is_owner=is_owner))
@@ -104,7 +104,7 @@ def _emit(uow: UnitOfWork, request: ReturnRequest, previous: str | None) -> None
 async def _move(uow: UnitOfWork, return_id: int, to: ReturnStatus, permission: Permission, note: str | None,
                 approval_id: str | None = None, data: dict[str, object] | None = None) -> ReturnRequest:
     check = Checker()
-    note_ = check.text(note, "note", label="Note", max_length=1000)
+    note_ = check.text(note, "note", label="Note", max_length=1000, multiline=True)
     check.raise_if_any()
     require(uow.actor, permission)
     request = await uow.session.get(ReturnRequest, return_id, with_for_update=True, populate_existing=True)

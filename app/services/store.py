@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from app.domain.errors import DomainError, ErrorCode
-from app.domain.validation import CODE_MAX, NAME_MAX, Checker
+from app.domain.validation import CODE_MAX, NAME_MAX, SLUG_RE, Checker
 from app.policy.permissions import Permission
 from app.services.common import require, unique_guard
 from app.services.unit_of_work import UnitOfWork
@@ -58,6 +58,9 @@ async def create_warehouse(*, uow: UnitOfWork, code: str, name: str) -> Warehous
 async def channel_ids_for_slugs(uow: UnitOfWork, slugs: Sequence[str], field: str) -> list[int]:
     """Ids of the named channels; NOT_FOUND naming each unknown slug."""
     wanted = list(dict.fromkeys(slugs))
+    if not all(len(slug) <= CODE_MAX and SLUG_RE.fullmatch(slug) for slug in wanted):
+        raise DomainError.of(ErrorCode.INVALID, "Channel slugs hold lower-case letters, digits and single hyphens.",
+                             "input", field)
     rows = (await uow.session.execute(select(Channel.slug, Channel.id).where(Channel.slug.in_(wanted))))
     found = dict(rows.all())
     missing = [slug for slug in wanted if slug not in found]

@@ -36,7 +36,7 @@ async def create_endpoint(*, uow: UnitOfWork, url: str, event_types: Sequence[st
     if unknown:
         check.add(ErrorCode.INVALID, f"Unknown event types: {', '.join(unknown)}; known: "
                                      f"{', '.join(sorted(EVENT_TYPES))}.", "eventTypes")
-    description_ = check.text(description, "description", label="Description", max_length=200)
+    description_ = check.text(description, "description", label="Description", max_length=200, multiline=True)
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_INTEGRATIONS)
     try:
