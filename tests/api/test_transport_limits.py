@@ -97,7 +97,7 @@ async def test_bodies_within_the_limit_are_served(client: GraphQLClient) -> None
         response = await client.http.post("/graphql", content=payload,
                                           headers={**headers, "content-type": "application/json"})
         assert response.status_code == 200, response.text
-        assert response.json() == {"data": {"channels": []}}
+        assert response.json()["data"] == {"channels": []}
 
 
 @pytest.mark.parametrize("payload", [b"[" * 500_000, b'{"query": "{ channels { slug } }", "variables": ' + b"1" * 5000
