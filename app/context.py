@@ -2,9 +2,9 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 from app.auth import Viewer
 from app.cost_budget import QueryGuard

@@ -5,20 +5,20 @@ import contextlib
 import gc
 import logging
 import re
-from urllib.parse import parse_qsl
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
-from graphql import GraphQLError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -28,18 +28,18 @@ from strawberry.types import ExecutionResult
 
 from app import response_cache
 from app.auth import InvalidToken, Viewer, ViewerCache, read_token
-from app.response_cache import ResponseCache
 from app.context import Context
 from app.cost_budget import QueryGuard, client_key, make_budget
 from app.db import Database
 from app.integrations import inbound
-from app.integrations.outbox import OutboxRelay
 from app.integrations.egress import WebhookEgress
+from app.integrations.outbox import OutboxRelay
 from app.integrations.payments import Gateways
 from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
 from app.loaders.accounts import active_viewer
 from app.pubsub import Broker, make_broker
 from app.rate_limits import RateLimiter, make_rate_limiter
+from app.response_cache import ResponseCache
 from app.services.idempotency import client_fingerprint
 from app.settings import Settings
 from app.transport_limits import BodyLimit, ConnectionLimits, GuardedTransportWSHandler
@@ -284,7 +284,7 @@ async def sweep_periodically(db: Database, settings: Settings) -> None:
         try:
             async with UnitOfWork(db, Actor(viewer=None, request_id="sweep"), datetime.now(UTC)) as uow:
                 await complete_orders(uow=uow, window_days=settings.return_window_days)
-        except Exception:  # noqa: BLE001 - a failed sweep is retried on the next round
+        except Exception:
             logger.exception("completing orders failed")
 
 

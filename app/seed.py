@@ -17,8 +17,20 @@ from app.domain.campaigns import DiscountType
 from app.domain.states import CampaignStatus
 from app.policy.permissions import Role
 from app.services.unit_of_work import Actor, UnitOfWork
-from models import (Campaign, Category, Channel, Customer, DeliveryMethod, Product, ProductVariant, Stock,
-                    User, Warehouse, campaign_channels, campaign_products)
+from models import (
+    Campaign,
+    Category,
+    Channel,
+    Customer,
+    DeliveryMethod,
+    Product,
+    ProductVariant,
+    Stock,
+    User,
+    Warehouse,
+    campaign_channels,
+    campaign_products,
+)
 
 DEMO_PASSWORD = "commerce-demo"
 DEMO_USERS: list[tuple[str, list[Role]]] = [
@@ -132,16 +144,16 @@ async def seed(db: Database, *, products: int = 200, rng_seed: int = 7) -> dict[
 
         campaigns = [
             Campaign(name="Spring sale: 10% off everything", code=None, status=CampaignStatus.ACTIVE,
-                     discount_type=DiscountType.PERCENTAGE, discount_value=Decimal("10"), times_used=0,
+                     discount_type=DiscountType.PERCENTAGE, discount_value=Decimal(10), times_used=0,
                      created_at=now),
             Campaign(name="WELCOME5: $5 off orders over $50", code="WELCOME5", status=CampaignStatus.ACTIVE,
-                     discount_type=DiscountType.FIXED_AMOUNT, discount_value=Decimal("5"),
-                     min_subtotal=Decimal("50"), times_used=0, created_at=now),
+                     discount_type=DiscountType.FIXED_AMOUNT, discount_value=Decimal(5),
+                     min_subtotal=Decimal(50), times_used=0, created_at=now),
             Campaign(name="Free shipping on the app", code="APPSHIP", status=CampaignStatus.ACTIVE,
-                     discount_type=DiscountType.FREE_SHIPPING, discount_value=Decimal("0"), times_used=0,
+                     discount_type=DiscountType.FREE_SHIPPING, discount_value=Decimal(0), times_used=0,
                      created_at=now),
             Campaign(name="Footwear week: 20% off", code="SHOES20", status=CampaignStatus.SCHEDULED,
-                     discount_type=DiscountType.PERCENTAGE, discount_value=Decimal("20"), usage_limit=100,
+                     discount_type=DiscountType.PERCENTAGE, discount_value=Decimal(20), usage_limit=100,
                      starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=14), times_used=0,
                      created_at=now),
         ]

@@ -3,8 +3,8 @@
 from models.account import Customer, RefreshToken, User
 from models.audit import AuditEvent, OutboxEvent
 from models.base import Base
-from models.cart import Cart, CartLine
 from models.campaign import Campaign, campaign_channels, campaign_products
+from models.cart import Cart, CartLine
 from models.catalog import Category, Product, ProductVariant
 from models.channel import Channel, DeliveryMethod, Warehouse, delivery_method_channels
 from models.fulfillment import Fulfillment, FulfillmentLine
@@ -15,10 +15,37 @@ from models.returns import ApprovalRequest, ReturnLine, ReturnRequest
 from models.webhooks import InboundWebhook, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "InboundWebhook", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
-    "ApprovalRequest", "Fulfillment", "FulfillmentLine", "ReturnLine", "ReturnRequest",
-    "Allocation", "Cart", "CartLine", "EcommerceOrder", "IdempotencyKey", "OrderLine", "Payment",
-    "AuditEvent", "Base", "Campaign", "Category", "Channel", "Customer", "DeliveryMethod",
-    "OutboxEvent", "Product", "ProductVariant", "RefreshToken", "Stock", "User", "Warehouse",
-    "campaign_channels", "campaign_products", "delivery_method_channels",
+    "Allocation",
+    "ApprovalRequest",
+    "AuditEvent",
+    "Base",
+    "Campaign",
+    "Cart",
+    "CartLine",
+    "Category",
+    "Channel",
+    "Customer",
+    "DeliveryMethod",
+    "EcommerceOrder",
+    "Fulfillment",
+    "FulfillmentLine",
+    "IdempotencyKey",
+    "InboundWebhook",
+    "OrderLine",
+    "OutboxEvent",
+    "Payment",
+    "Product",
+    "ProductVariant",
+    "RefreshToken",
+    "ReturnLine",
+    "ReturnRequest",
+    "Stock",
+    "User",
+    "Warehouse",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "campaign_channels",
+    "campaign_products",
+    "delivery_method_channels",
 ]

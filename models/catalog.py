@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Amount, UTCDateTime, utcnow
+from models.base import Amount, Base, UTCDateTime, utcnow
 
 
 class Category(Base):

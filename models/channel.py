@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Amount, UTCDateTime, utcnow
+from models.base import Amount, Base, UTCDateTime, utcnow
 
 
 class Channel(Base):

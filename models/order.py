@@ -39,9 +39,9 @@ class EcommerceOrder(Base):
     shipping: Mapped[Decimal] = mapped_column(Amount)
     # The part of the discount that went to shipping (free-shipping campaigns): shipping paid is
     # shipping - shipping_discount.
-    shipping_discount: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0"))
+    shipping_discount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     # Shipping already given back (only by an explicit, approved choice on a refund).
-    shipping_refunded: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0"))
+    shipping_refunded: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     total: Mapped[Decimal] = mapped_column(Amount)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -66,7 +66,7 @@ class OrderLine(Base):
     total: Mapped[Decimal] = mapped_column(Amount)
     # This line's share of the cart discount, snapshotted at checkout (app.domain.pricing.allocate):
     # what was paid for the line is total - discount, and refunds are computed from it.
-    discount: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0"))
+    discount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
 
 
 class Allocation(Base):
@@ -98,8 +98,8 @@ class Payment(Base):
     reference: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(24))
     amount: Mapped[Decimal] = mapped_column(Amount)
-    captured_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0"))
-    refunded_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal("0"))
+    captured_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    refunded_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

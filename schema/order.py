@@ -44,7 +44,7 @@ class OrderLine:
 
     @classmethod
     def from_row(cls, row: Any, currency: str) -> "OrderLine":
-        m = lambda amount: Money(amount=amount, currency=currency)  # noqa: E731
+        m = lambda amount: Money(amount=amount, currency=currency)
         return cls(id=strawberry.ID(encode_id("OrderLine", row.id)), product_name=row.product_name, sku=row.sku,
                    quantity=row.quantity, unit_price=m(row.unit_price), total=m(row.total),
                    discount=m(row.discount), paid_total=m(row.total - row.discount),
@@ -86,7 +86,7 @@ class EcommerceOrder(Node):
 
     @classmethod
     def from_row(cls, row: Any, currency: str) -> "EcommerceOrder":
-        m = lambda amount: Money(amount=amount, currency=row.currency or currency)  # noqa: E731
+        m = lambda amount: Money(amount=amount, currency=row.currency or currency)
         return cls(id=strawberry.ID(encode_id("EcommerceOrder", row.id)), number=row.number,
                    status=DomainOrderStatus(row.status), payment_status=DomainPaymentStatus(row.payment_status),
                    email=row.email, subtotal=m(row.subtotal), discount=m(row.discount), shipping=m(row.shipping),

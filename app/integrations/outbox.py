@@ -58,7 +58,7 @@ class OutboxRelay:
             try:
                 while await self.publish_pending() == BATCH:
                     pass
-            except Exception:  # noqa: BLE001 - keep relaying; the rows stay pending
+            except Exception:
                 logger.exception("publishing outbox events failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)

@@ -89,7 +89,7 @@ class WebhookDispatcher:
                 try:
                     while await self.deliver_due(http):
                         pass
-                except Exception:  # noqa: BLE001 - deliveries stay due and are retried
+                except Exception:
                     logger.exception("delivering webhooks failed")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
@@ -172,7 +172,7 @@ class WebhookDispatcher:
                 error = error_class(exc)
                 if error != "connect_error":
                     break
-            except Exception:  # noqa: BLE001 - an attempt is always logged, with a class, not the text
+            except Exception:
                 logger.exception("sending a webhook failed")
                 return None, "request_error"
         return None, error

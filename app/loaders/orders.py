@@ -4,15 +4,28 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from aiodataloader import DataLoader
 from sqlalchemy import Row, func, select
 
 from app.db import Database
 from app.loaders.base import many_per_key, one_per_key, value_per_key
 from app.pagination import Page, PageRequest, cut_page, encode_cursor, seek
 from app.services.cart_view import CART_COLUMNS, CartView, view_carts
-from aiodataloader import DataLoader
-from models import (ApprovalRequest, AuditEvent, Cart, EcommerceOrder, Fulfillment, FulfillmentLine, OrderLine,
-                    Payment, ReturnLine, ReturnRequest, WebhookAttempt, WebhookDelivery, WebhookEndpoint)
+from models import (
+    ApprovalRequest,
+    AuditEvent,
+    Cart,
+    EcommerceOrder,
+    Fulfillment,
+    FulfillmentLine,
+    OrderLine,
+    Payment,
+    ReturnLine,
+    ReturnRequest,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 ORDER_COLUMNS = tuple(EcommerceOrder.__table__.c)
 ORDER_CURSOR = "order:id-desc"

@@ -18,9 +18,9 @@ def available_transitions(status: OrderStatus, *, roles: Iterable[str], is_owner
     roles = set(roles)
     allowed: set[OrderStatus] = set()
     table = ORDER_TRANSITIONS[status]
-    if OrderStatus.CANCELLED in table:
-        if has_permission(roles, Permission.CANCEL_ANY_ORDER) or (is_owner and status in BEFORE_FULFILLMENT):
-            allowed.add(OrderStatus.CANCELLED)
+    may_cancel_now = has_permission(roles, Permission.CANCEL_ANY_ORDER) or (is_owner and status in BEFORE_FULFILLMENT)
+    if OrderStatus.CANCELLED in table and may_cancel_now:
+        allowed.add(OrderStatus.CANCELLED)
     if has_permission(roles, Permission.MANAGE_FULFILLMENT):
         allowed |= table - {OrderStatus.CANCELLED}
     return [s for s in OrderStatus if s in allowed]

@@ -110,7 +110,7 @@ class RedisBroker(InProcessBroker):
             while True:
                 try:
                     message = await pubsub.get_message(timeout=5.0)
-                except Exception:  # noqa: BLE001 - reconnect on any connection trouble
+                except Exception:
                     logger.exception("redis pub/sub connection lost; resubscribing")
                     await asyncio.sleep(1)
                     with contextlib.suppress(Exception):

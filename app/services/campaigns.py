@@ -29,7 +29,7 @@ async def create_campaign(*, uow: UnitOfWork, name: str, code: str | None, disco
     if code_ is not None and not CODE_RE.match(code_):
         check.add(ErrorCode.INVALID, "A code may hold letters, digits, '-' and '_' only.", "code")
     if discount_type == DiscountType.FREE_SHIPPING:
-        value = check.amount(discount_value, "discountValue", label="Discount value") or Decimal("0")
+        value = check.amount(discount_value, "discountValue", label="Discount value") or Decimal(0)
     else:
         value = check.amount(discount_value, "discountValue", label="Discount value", required=True,
                              positive=True)

@@ -17,8 +17,16 @@ from app.domain.pricing import CampaignOffer, PricedLine, Quote, attribute_campa
 from app.domain.states import CartStatus
 from app.policy.checkout import CheckoutFacts, LineStock, checkout_problems
 from app.services.campaign_offers import load_offers
-from models import (Campaign, Cart, CartLine, DeliveryMethod, Product, ProductVariant, Stock,
-                    delivery_method_channels)
+from models import (
+    Campaign,
+    Cart,
+    CartLine,
+    DeliveryMethod,
+    Product,
+    ProductVariant,
+    Stock,
+    delivery_method_channels,
+)
 
 CART_COLUMNS = tuple(Cart.__table__.c)
 

@@ -177,7 +177,7 @@ async def _own_lines(uow: UnitOfWork, cart: Cart, line_ids: Sequence[int], field
         select(CartLine).where(CartLine.cart_id == cart.id, CartLine.id.in_(set(line_ids))))).scalars()}
     missing = [i for i, line_id in enumerate(line_ids) if line_id not in found]
     if missing:
-        path = lambda i: ("input", field, str(i), *([suffix] if suffix else []))  # noqa: E731
+        path = lambda i: ("input", field, str(i), *([suffix] if suffix else []))
         raise DomainError([DomainError.of(ErrorCode.NOT_FOUND, "That line is not in this cart.", *path(i))
                            .problems[0] for i in missing])
     return found

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select, update
 
-from app.domain.money import round_money
 from app.domain.errors import DomainError, ErrorCode, Problem
+from app.domain.money import round_money
 from app.domain.validation import CODE_MAX, NAME_MAX, TEXT_MAX, Checker, slugify
 from app.policy.permissions import Permission
 from app.services.common import require, unique_guard

@@ -14,8 +14,15 @@ from sqlalchemy import or_, update
 
 from app.domain.errors import DomainError, ErrorCode, Problem
 from app.domain.money import ZERO
-from app.domain.states import (CART_TRANSITIONS, ORDER_TRANSITIONS, PAYMENT_TRANSITIONS, CartStatus,
-                               OrderStatus, PaymentStatus, transition)
+from app.domain.states import (
+    CART_TRANSITIONS,
+    ORDER_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    CartStatus,
+    OrderStatus,
+    PaymentStatus,
+    transition,
+)
 from app.domain.validation import Checker
 from app.integrations.payments import Gateways
 from app.services.allocation import allocate

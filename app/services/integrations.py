@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.money import CENT, ZERO
 from app.domain.states import FulfillmentStatus, PaymentStatus
 from app.ids import decode_int_id
 from app.integrations.payments import Gateways
 from app.services.fulfillments import locked_fulfillment, move_fulfillment
-from app.domain.money import CENT, ZERO
 from app.services.orders import move_payment, order_for_change, refundable, sync_order_status
 from app.services.unit_of_work import UnitOfWork
 from models import Fulfillment, InboundWebhook, Payment

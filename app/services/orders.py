@@ -11,8 +11,16 @@ from app.auth import Viewer
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.money import ZERO
 from app.domain.refunds import shipping_left
-from app.domain.states import (FULFILLMENT_TRANSITIONS, ORDER_TRANSITIONS, PAYMENT_TRANSITIONS,
-                               FulfillmentStatus, OrderStatus, PaymentStatus, ReturnStatus, transition)
+from app.domain.states import (
+    FULFILLMENT_TRANSITIONS,
+    ORDER_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    FulfillmentStatus,
+    OrderStatus,
+    PaymentStatus,
+    ReturnStatus,
+    transition,
+)
 from app.domain.validation import Checker
 from app.integrations.payments import Gateways
 from app.policy.orders import derived_status, forward_path, may_cancel

@@ -19,8 +19,7 @@ from app.services.approvals import consume_approval
 from app.services.common import enforce, require
 from app.services.orders import order_for_change, order_for_viewer, refund_payment
 from app.services.unit_of_work import UnitOfWork
-from models import (ApprovalRequest, Fulfillment, FulfillmentLine, OrderLine, ReturnLine,
-                    ReturnRequest, Stock)
+from models import ApprovalRequest, Fulfillment, FulfillmentLine, OrderLine, ReturnLine, ReturnRequest, Stock
 
 
 @dataclass(frozen=True, slots=True)

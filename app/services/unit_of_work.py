@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Viewer
 from app import response_cache
+from app.auth import Viewer
 from app.db import Database
 from app.domain.audit_chain import canonical_json, chain_hash
 from app.services import idempotency

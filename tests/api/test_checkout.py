@@ -140,7 +140,7 @@ async def test_campaign_discount_is_snapshotted_and_usage_counted(client: GraphQ
     async with factory.uow(client.db) as work:
         campaign = await campaigns.create_campaign(
             uow=work, name="Big basket", code=None, discount_type=DiscountType.FIXED_AMOUNT,
-            discount_value=Decimal("15"), starts_at=None, ends_at=None, min_subtotal=Decimal("100"),
+            discount_value=Decimal(15), starts_at=None, ends_at=None, min_subtotal=Decimal(100),
             usage_limit=None, channels=None, product_ids=None)
     async with factory.uow(client.db) as work:
         await campaigns.update_campaign_status(uow=work, campaign_id=campaign.id, status=CampaignStatus.ACTIVE)

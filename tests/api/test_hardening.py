@@ -10,9 +10,18 @@ from sqlalchemy import update
 
 from app.ids import encode_id
 from models import Payment
-from tests.api.test_order_lifecycle import (REFUND, Crew, decide, delivered_order, fulfill, move,  # noqa: F401
-                                            request_return, shipment)
-from tests.api.test_order_lifecycle import crew, shop  # noqa: F401 - fixtures
+from tests.api.test_order_lifecycle import (  # noqa: F401  # noqa: F401 - fixtures
+    REFUND,
+    Crew,
+    crew,
+    decide,
+    delivered_order,
+    fulfill,
+    move,
+    request_return,
+    shipment,
+    shop,
+)
 from tests.support.client import GraphQLClient
 from tests.support.shop import APPROVAL_FIELDS, Shop  # noqa: F401
 
@@ -54,8 +63,8 @@ async def test_odd_id_keys_read_as_unknown(client: GraphQLClient, key: str) -> N
     assert nul_slug["data"]["product"] is None and nul_slug["errors"][0]["extensions"]["code"] == "INVALID"
 
 
-async def test_a_line_named_twice_in_a_fulfillment_is_refused(client: GraphQLClient, shop: Shop,  # noqa: F811
-                                                              crew: Crew) -> None:  # noqa: F811
+async def test_a_line_named_twice_in_a_fulfillment_is_refused(client: GraphQLClient, shop: Shop,
+                                                              crew: Crew) -> None:
     order = await shop.order({"TEE-0": 1}, key="twice", token=crew.ann)
     line = order["lines"][0]["id"]
     body = await client.data(
@@ -67,8 +76,8 @@ async def test_a_line_named_twice_in_a_fulfillment_is_refused(client: GraphQLCli
         {"code": "INVALID", "field": ["input", "lines", "1", "orderLineId"]}]
 
 
-async def test_a_malformed_order_line_id_is_a_user_error(client: GraphQLClient, shop: Shop,  # noqa: F811
-                                                         crew: Crew) -> None:  # noqa: F811
+async def test_a_malformed_order_line_id_is_a_user_error(client: GraphQLClient, shop: Shop,
+                                                         crew: Crew) -> None:
     order = await delivered_order(shop, crew, {"TEE-0": 1})
     body = await client.data(
         "mutation($i: ReturnRequestCreateInput!) { returnRequestCreate(input: $i) { userErrors { code field } } }",
@@ -78,8 +87,8 @@ async def test_a_malformed_order_line_id_is_a_user_error(client: GraphQLClient, 
         {"code": "INVALID", "field": ["input", "lines", "0", "orderLineId"]}]
 
 
-async def test_a_merchandiser_cannot_read_a_customers_orders(client: GraphQLClient, shop: Shop,  # noqa: F811
-                                                             crew: Crew) -> None:  # noqa: F811
+async def test_a_merchandiser_cannot_read_a_customers_orders(client: GraphQLClient, shop: Shop,
+                                                             crew: Crew) -> None:
     from app.policy.permissions import Role
 
     await shop.order({"TEE-0": 1}, key="private", token=crew.ann)
@@ -91,8 +100,8 @@ async def test_a_merchandiser_cannot_read_a_customers_orders(client: GraphQLClie
     assert staff["data"]["node"]["orders"]["totalCount"] == 1
 
 
-async def test_two_refunds_at_once_pay_the_return_once(client: GraphQLClient, shop: Shop,  # noqa: F811
-                                                       crew: Crew) -> None:  # noqa: F811
+async def test_two_refunds_at_once_pay_the_return_once(client: GraphQLClient, shop: Shop,
+                                                       crew: Crew) -> None:
     from tests.api.test_order_lifecycle import APPROVE, RECEIVE
 
     order = await delivered_order(shop, crew, {"TEE-0": 2})
@@ -109,8 +118,8 @@ async def test_two_refunds_at_once_pay_the_return_once(client: GraphQLClient, sh
     assert str(refunded) == "20.00"
 
 
-async def test_nothing_ships_without_an_authorized_payment(client: GraphQLClient, shop: Shop,  # noqa: F811
-                                                           crew: Crew) -> None:  # noqa: F811
+async def test_nothing_ships_without_an_authorized_payment(client: GraphQLClient, shop: Shop,
+                                                           crew: Crew) -> None:
     order = await shop.order({"TEE-0": 1}, key="voided", token=crew.ann)
     async with client.db.write_engine.begin() as conn:
         await conn.execute(update(Payment).values(status="VOIDED"))

@@ -222,7 +222,7 @@ async def test_the_line_shares_are_snapshotted_at_checkout(client: GraphQLClient
     order = await delivered(shop, crew, {odd["mug"]: 3, odd["pen"]: 1}, promoCode="TENOFF")
     async with client.db.write_engine.begin() as conn:  # the order keeps its discount, not the campaign's
         from models import Campaign
-        await conn.execute(update(Campaign).where(Campaign.id == campaign).values(discount_value=Decimal("50")))
+        await conn.execute(update(Campaign).where(Campaign.id == campaign).values(discount_value=Decimal(50)))
         assert (await conn.scalar(select(EcommerceOrder.discount).where(
             EcommerceOrder.id == pk(order["id"])))) == Decimal("10.00")
     shown = await money(client, crew, order)

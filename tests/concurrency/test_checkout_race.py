@@ -104,7 +104,7 @@ async def test_campaign_with_usage_limit_five_is_used_exactly_five_times(
     async with factory.uow(db) as work:
         campaign = await campaigns.create_campaign(
             uow=work, name="First five", code="FIVE", discount_type=DiscountType.PERCENTAGE,
-            discount_value=Decimal("10"), starts_at=None, ends_at=None, min_subtotal=None, usage_limit=5,
+            discount_value=Decimal(10), starts_at=None, ends_at=None, min_subtotal=None, usage_limit=5,
             channels=None, product_ids=None)
     async with factory.uow(db) as work:
         await campaigns.update_campaign_status(uow=work, campaign_id=campaign.id, status=CampaignStatus.ACTIVE)

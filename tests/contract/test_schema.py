@@ -22,9 +22,9 @@ PENDING_REFERENCES = {"Query.salesReport(interval:)": "operations: exceptions, h
 ABSENCES = {BreakingChangeType.TYPE_REMOVED, BreakingChangeType.FIELD_REMOVED,
             BreakingChangeType.VALUE_REMOVED_FROM_ENUM, BreakingChangeType.ARG_REMOVED,
             BreakingChangeType.FIELD_CHANGED_KIND}
-SECTION_RE = re.compile(r"^# -{10,} (?P<title>.+?)\n(?P<body>.*?)(?=^# -{10,} |\Z)", re.M | re.S)
+SECTION_RE = re.compile(r"^# -{10,} (?P<title>.+?)\n(?P<body>.*?)(?=^# -{10,} |\Z)", re.MULTILINE | re.DOTALL)
 DEFINITION_RE = re.compile(r"^(?P<kind>extend (?:type|input|enum)|type|input|enum|interface|union|scalar)\s+"
-                           r"(?P<name>\w+)[^{\n]*(?:\{(?P<block>.*?)^\})?", re.M | re.S)
+                           r"(?P<name>\w+)[^{\n]*(?:\{(?P<block>.*?)^\})?", re.MULTILINE | re.DOTALL)
 
 
 def pending_names(contract: str) -> set[str]:
@@ -35,7 +35,7 @@ def pending_names(contract: str) -> set[str]:
         if title in BUILT_SECTIONS:
             continue
         for definition in DEFINITION_RE.finditer(section["body"]):
-            members = {f"{definition['name']}.{m}" for m in re.findall(r"^\s+(\w+)", definition["block"] or "", re.M)}
+            members = {f"{definition['name']}.{m}" for m in re.findall(r"^\s+(\w+)", definition["block"] or "", re.MULTILINE)}
             if definition["kind"].startswith("extend") or title == ROOTS_SECTION:
                 names |= members - BUILT_ROOT_FIELDS
             else:

@@ -6,7 +6,7 @@ from functools import cache
 
 from app.auth import Viewer, hash_password
 from app.db import Database
-from app.policy.permissions import Role  # noqa: F401 - re-exported for tests
+from app.policy.permissions import Role
 from app.services import campaigns, catalog, store
 from app.services.unit_of_work import Actor, UnitOfWork
 from models import Customer, User

@@ -22,7 +22,7 @@ def test_global_ids_round_trip_and_reject_other_types() -> None:
 def test_checker_collects_every_problem_with_nested_paths() -> None:
     check = Checker()
     check.text("  ", "name", label="Name", max_length=10, required=True)
-    check.at("variants", 1).amount(Decimal("-1"), "price", label="Price")
+    check.at("variants", 1).amount(Decimal(-1), "price", label="Price")
     check.at("variants", 2).text("a\x00b", "sku", label="SKU", max_length=10)
     assert [(p.code, p.field) for p in check.problems] == [
         (ErrorCode.REQUIRED, ("input", "name")),

@@ -5,9 +5,18 @@ from enum import StrEnum
 import pytest
 
 from app.domain.errors import DomainError, ErrorCode
-from app.domain.states import (APPROVAL_TRANSITIONS, CAMPAIGN_TRANSITIONS, CART_TRANSITIONS,
-                               FULFILLMENT_TRANSITIONS, ORDER_TRANSITIONS, PAYMENT_TRANSITIONS,
-                               RETURN_TRANSITIONS, CampaignStatus, Transitions, transition)
+from app.domain.states import (
+    APPROVAL_TRANSITIONS,
+    CAMPAIGN_TRANSITIONS,
+    CART_TRANSITIONS,
+    FULFILLMENT_TRANSITIONS,
+    ORDER_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    RETURN_TRANSITIONS,
+    CampaignStatus,
+    Transitions,
+    transition,
+)
 
 TABLES = {
     "campaign": CAMPAIGN_TRANSITIONS, "cart": CART_TRANSITIONS, "order": ORDER_TRANSITIONS,
