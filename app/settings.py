@@ -92,29 +92,19 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _secret_key_policy(self) -> "Settings":
-        if not self.secret_key:
+    def _key_policy(self) -> "Settings":
+        """Keys kept outside the database: required in production, a development default with a
+        warning otherwise."""
+        for field, variable, default, use in (
+                ("secret_key", "COMMERCE_SECRET_KEY", DEV_SECRET_KEY, "using an insecure development key"),
+                ("audit_key", "COMMERCE_AUDIT_KEY", DEV_AUDIT_KEY,
+                 "the audit chain is keyed with an insecure development key")):
+            if getattr(self, field):
+                continue
             if self.env == "production":
-                raise ValueError("COMMERCE_SECRET_KEY must be set when COMMERCE_ENV=production")
-            warnings.warn(
-                "COMMERCE_SECRET_KEY is unset: using an insecure development key",
-                UserWarning,
-                stacklevel=2,
-            )
-            object.__setattr__(self, "secret_key", DEV_SECRET_KEY)
-        return self
-
-    @model_validator(mode="after")
-    def _audit_key_policy(self) -> "Settings":
-        if not self.audit_key:
-            if self.env == "production":
-                raise ValueError("COMMERCE_AUDIT_KEY must be set when COMMERCE_ENV=production")
-            warnings.warn(
-                "COMMERCE_AUDIT_KEY is unset: the audit chain is keyed with an insecure development key",
-                UserWarning,
-                stacklevel=2,
-            )
-            object.__setattr__(self, "audit_key", DEV_AUDIT_KEY)
+                raise ValueError(f"{variable} must be set when COMMERCE_ENV=production")
+            warnings.warn(f"{variable} is unset: {use}", UserWarning, stacklevel=2)
+            object.__setattr__(self, field, default)
         return self
 
     @property
