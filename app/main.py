@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import re
 import uuid
@@ -225,8 +226,18 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson, whose errors are JSONDecodeError for every bad input (json.loads raises
-        RecursionError on "[[[[..." and ValueError on a 5,000-digit number: a 500 either way)."""
-        return orjson.loads(data)
+        RecursionError on "[[[[..." and ValueError on a 5,000-digit number: a 500 either way).
+        orjson also refuses lone surrogates ("\\ud800"), which JSON allows: those bodies are read
+        by the standard library, and the input checks refuse the text with INVALID on its field."""
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as refusal:
+            if "surrogate" not in str(refusal):
+                raise
+        try:
+            return json.loads(data)
+        except (RecursionError, ValueError) as unreadable:
+            raise json.JSONDecodeError("The body is not readable JSON.", "", 0) from unreadable
 
     async def execute_single(self, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
         """One operation within COMMERCE_QUERY_TIMEOUT_SECONDS (QueryCost lifts the deadline for

@@ -52,7 +52,7 @@ class RateLimiter(Protocol):
 
 
 def _key(rule: Rule, key: str) -> str:
-    return f"{rule.name}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    return f"{rule.name}:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}"
 
 
 class MemoryRateLimiter:

@@ -232,9 +232,13 @@ async def test_the_line_shares_are_snapshotted_at_checkout(client: GraphQLClient
 
 
 async def test_the_migration_spreads_earlier_orders_discounts_as_checkout_does(
-        client: GraphQLClient, shop: Shop, crew: Crew, odd: dict[str, str]) -> None:
+        client: GraphQLClient, shop: Shop, crew: Crew, odd: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Orders placed before the line shares existed get the same shares from migration 0006."""
     import asyncio
+
+    from tests.conftest import TEST_SECRET
+
+    monkeypatch.setenv("COMMERCE_SECRET_KEY", TEST_SECRET)  # the migrations read Settings() (the audit key)
 
     from alembic import command
 
