@@ -284,7 +284,7 @@ def background_workers(db: Database, broker: Broker, settings: Settings) -> tupl
 
 
 async def sweep_periodically(db: Database, settings: Settings) -> None:
-    """Complete delivered orders whose return window has closed (DESIGN.md: COMPLETED)."""
+    """Complete delivered orders whose return window has closed."""
     from datetime import UTC, datetime
 
     from app.services.orders import complete_orders

@@ -1,4 +1,4 @@
-"""A response cache for public catalog reads (DESIGN.md section 5).
+"""A response cache for public catalog reads.
 
 Only anonymous queries whose root fields are all public catalog fields are cached, keyed by the
 document, variables, operation name and channel, together with the process's write version: every

@@ -1,4 +1,4 @@
-"""Runtime configuration, read from COMMERCE_* environment variables (DESIGN.md section 2)."""
+"""Runtime configuration, read from COMMERCE_* environment variables."""
 
 import warnings
 from decimal import Decimal

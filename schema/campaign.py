@@ -20,7 +20,7 @@ from schema.store import Channel
 Info = strawberry.Info[Context, None]
 
 CampaignStatus = strawberry.enum(DomainCampaignStatus, name="CampaignStatus",
-                                 description="Where a campaign stands; see DESIGN.md for the moves.")
+                                 description="Where a campaign stands; see the README for the moves.")
 DiscountType = strawberry.enum(DomainDiscountType, name="DiscountType", description="What a campaign discounts.")
 
 

@@ -1,4 +1,4 @@
-"""What a refund gives back (DESIGN.md "Returns"). Pure.
+"""What a refund gives back. Pure.
 
 Every order line keeps what was paid for it (its total less its share of the discount, fixed at
 checkout). A returned unit refunds the line's paid total / quantity, rounded half-up; the line's

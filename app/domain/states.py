@@ -1,4 +1,4 @@
-"""Every status machine of the domain, one declarative table each (DESIGN.md section 3).
+"""Every status machine of the domain, one declarative table each.
 
 Nothing else sets a status: services call `transition(...)`, which refuses any move the table
 does not list with INVALID_TRANSITION. Effects of a move (audit, outbox, stock) are the caller's.

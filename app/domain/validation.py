@@ -1,4 +1,4 @@
-"""Input bounds shared by every write (DESIGN.md "Input bounds"). Pure."""
+"""Input bounds shared by every write. Pure."""
 
 import re
 from collections.abc import Sequence

@@ -1,4 +1,4 @@
-"""Four eyes (DESIGN.md "Approvals"). Pure."""
+"""Four eyes. Pure."""
 
 from collections.abc import Iterable
 

@@ -1,4 +1,4 @@
-"""Who may move an order where (DESIGN.md Roles and the EcommerceOrder table). Pure."""
+"""Who may move an order where. Pure."""
 
 from collections.abc import Iterable
 

@@ -1,4 +1,4 @@
-"""Who may do what (DESIGN.md "Roles"). Pure: decisions only, no I/O. Who may read what is
+"""Who may do what. Pure: decisions only, no I/O. Who may read what is
 the read policy beside this table: app/policy/reads.py."""
 
 from collections.abc import Iterable

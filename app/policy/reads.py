@@ -1,4 +1,4 @@
-"""Who may read what: the read policy beside `GRANTS` (DESIGN.md "Roles"). Pure: no I/O.
+"""Who may read what: the read policy beside `GRANTS`. Pure: no I/O.
 
 Every root query, `node`/`nodes`, nested field that exposes another aggregate and subscription
 (when subscribing, and again for every pushed event) asks these functions; a resolver never tests
@@ -30,7 +30,7 @@ Choices:
   Customers never read approvals, not even about their own order.
 - Unreleased campaigns are for those who build them (MANAGE_CATALOG) and those who report on
   them (READ_REPORTS: the sales report is split by campaign). A SCHEDULED campaign already inside
-  its window prices carts (DESIGN "applies when ACTIVE (or SCHEDULED)"), yet stays unreleased until
+  its window prices carts (the pricing rule: a campaign applies when ACTIVE or SCHEDULED), yet stays unreleased until
   it is moved to ACTIVE: shoppers see its discount in their totals, not the campaign or its code.
 - A code is live once its campaign is released and its window has opened (startsAt passed or
   unset). An ACTIVE campaign announced ahead of its start shows, without its code.

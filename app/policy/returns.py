@@ -1,4 +1,4 @@
-"""Return eligibility (DESIGN.md "Returns"). Pure."""
+"""Return eligibility. Pure."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta

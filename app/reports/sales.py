@@ -1,5 +1,5 @@
 """salesReport: conversion, cart abandonment, average order value and return rate, by channel
-and/or campaign (DESIGN.md "KPIs"). Computed in SQL: one aggregate statement for carts and one for
+and/or campaign. Computed in SQL: one aggregate statement for carts and one for
 orders, grouped by the chosen dimensions; Python only divides and adds up the groups."""
 
 from collections.abc import Sequence

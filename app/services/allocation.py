@@ -1,4 +1,4 @@
-"""Stock allocation without oversell (DESIGN.md "Availability and allocation").
+"""Stock allocation without oversell.
 
 One conditional UPDATE per stock row, never read-then-write: the row is taken only if
 `on_hand - allocated >= q` still holds when the update runs, and its rowcount says whether it did.

@@ -1,4 +1,4 @@
-"""Checkout completion (DESIGN.md "Checkout completion"): a cart becomes an order exactly once,
+"""Checkout completion: a cart becomes an order exactly once,
 priced right, with stock that really exists, in one transaction.
 
 claim the idempotency key (done by the caller's unit of work) -> lock the cart -> mandatory data

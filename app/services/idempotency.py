@@ -1,4 +1,4 @@
-"""Idempotency keys (DESIGN.md "Idempotency").
+"""Idempotency keys.
 
 A key is scoped to the caller and the operation. The claim is a row inserted in the same
 transaction as the effect: a concurrent duplicate blocks on the unique index until the first
