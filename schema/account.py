@@ -10,7 +10,7 @@ from app.policy.permissions import Role as DomainRole
 from schema.common import Node, UserError
 from schema.order import EcommerceOrderConnection
 
-Role = strawberry.enum(DomainRole, name="Role", description="What a user may do; see the README, "Who may do what".")
+Role = strawberry.enum(DomainRole, name="Role", description="What a user may do; the README's 'Who may do what' lists it.")
 
 
 @strawberry.type(description="A shopper's customer record.")
