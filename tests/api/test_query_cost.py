@@ -2,7 +2,6 @@
 execution timeout, and a code on every GraphQL error."""
 
 import asyncio
-import time
 from typing import Any
 
 import pytest
@@ -45,12 +44,11 @@ def codes(body: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("levels", [21, 41])
 async def test_fragment_fan_out_is_refused_before_the_limiters_walk_it(client: GraphQLClient, levels: int) -> None:
-    started = time.perf_counter()
+    # Expanded, 41 levels is 2**41 copies: walking it without memoising never ends (the suite's
+    # timeout fails the test). How fast the refusal is, bench/abuse.py measures.
     body = await client.gql(fragment_fan_out(levels))
-    elapsed = time.perf_counter() - started
     assert codes(body) == ["QUERY_TOO_COMPLEX"]
     assert body["data"] is None and cost(body)["requested"] == 0
-    assert elapsed < 1.0, f"refusing took {elapsed:.2f} s"  # the issue asks for < 100 ms; generous here
 
 
 async def test_a_fragment_spread_a_few_times_is_fine(client: GraphQLClient) -> None:
