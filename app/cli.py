@@ -1,5 +1,5 @@
 """The `commerce` command: serve, migrate, seed, user create/activate/deactivate/roles, audit
-verify/rechain, worker, sweep, export-schema."""
+verify/rechain, worker, sweep, export-schema, export-docs."""
 
 import argparse
 import asyncio
@@ -233,6 +233,14 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings | None) -> in
     return 0
 
 
+def cmd_export_docs(args: argparse.Namespace, settings: Settings | None) -> int:
+    from app.docs import write_all
+
+    for path in write_all(Path(args.output)):
+        print(f"wrote {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from app.policy.permissions import Role
 
@@ -292,13 +300,18 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", "-o", default="schema.graphql", help="file to write, or - for stdout")
     export.set_defaults(run=cmd_export_schema)
+
+    docs = commands.add_parser("export-docs", help="render the generated pages of docs/ (status machines, "
+                               "roles) from the code's tables")
+    docs.add_argument("--output", "-o", default="docs", help="directory to write them to")
+    docs.set_defaults(run=cmd_export_docs)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    # export-schema needs no configuration (and should not warn about a missing secret key).
-    settings = None if args.command == "export-schema" else Settings()
+    # export-schema and export-docs need no configuration (and should not warn about a missing secret key).
+    settings = None if args.command in {"export-schema", "export-docs"} else Settings()
     return int(args.run(args, settings))
 
 
