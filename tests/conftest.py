@@ -80,7 +80,7 @@ async def database_url(template: SqliteTemplate | PostgresTemplate) -> AsyncIter
         return
     url = await template.fresh()
     yield url
-    await template.drop(url)
+    await template.release(url)
 
 
 @pytest.fixture
