@@ -655,3 +655,288 @@ async def test_the_report_takes_the_same_few_statements_however_long_the_history
     assert len(got["rows"]) == 5
     assert long == short
     assert short <= 4  # carts, orders, then one batch of channels and one of campaigns
+
+
+# --- time series: interval DAY, WEEK, MONTH --------------------------------------------------
+
+SERIES = f"""
+query($from: DateTime!, $to: DateTime!, $groupBy: [ReportDimension!], $interval: ReportInterval) {{
+  salesReport(from: $from, to: $to, groupBy: $groupBy, interval: $interval) {{
+    from to groupBy interval asOf
+    rows {{ periodStart {KPI_FIELDS} }}
+    total {{ periodStart {KPI_FIELDS} }}
+  }}
+}}
+"""
+COUNTS = ("cartsCreated", "cartsConverted", "cartsAbandoned", "orders", "unitsSold", "unitsReturned")
+MICROSECOND = timedelta(microseconds=1)
+
+
+async def series(client: GraphQLClient, token: str, start: datetime, end: datetime, group_by: list[str] | None,
+                 interval: str | None) -> dict[str, Any]:
+    data = await client.data(SERIES, {"from": start.isoformat(), "to": end.isoformat(), "groupBy": group_by,
+                                      "interval": interval}, token=token)
+    return data["salesReport"]  # type: ignore[no-any-return]
+
+
+def moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text is not None else None
+
+
+def sum_of(rows: list[dict[str, Any]]) -> Figures:
+    """The counts and revenue of `rows` added up (rates and average are then worked out anew)."""
+    total = Figures()
+    for row in rows:
+        figures = figures_of(row)
+        total.carts_created += figures["cartsCreated"]
+        total.carts_converted += figures["cartsConverted"]
+        total.carts_abandoned += figures["cartsAbandoned"]
+        total.orders += figures["orders"]
+        total.revenue += figures["revenue"]
+        total.units_sold += figures["unitsSold"]
+        total.units_returned += figures["unitsReturned"]
+    return total
+
+
+@dataclass
+class CartFact:
+    created: datetime
+    channel: str
+    counted: bool  # has lines, or converted
+    converted: bool
+    abandoned: bool
+
+
+@dataclass
+class OrderFact:
+    created: datetime
+    channel: str
+    cancelled: bool
+    total: Decimal
+    units: int
+    returned: int = 0
+
+
+@dataclass
+class Timeline:
+    """Carts and orders placed at chosen instants around [FROM, TO), as the test made them."""
+
+    manager: str
+    carts: list[CartFact] = field(default_factory=list)
+    orders: list[OrderFact] = field(default_factory=list)
+
+
+# A Saturday afternoon to a Monday morning: 17 days, four ISO weeks and two months, all partly outside.
+FROM = datetime(2025, 1, 25, 15, 30, tzinfo=UTC)
+TO = datetime(2025, 2, 10, 9, 0, tzinfo=UTC)
+PERIODS = {
+    "DAY": [datetime(2025, 1, 25, tzinfo=UTC) + n * timedelta(days=1) for n in range(17)],
+    "WEEK": [datetime(2025, 1, 20, tzinfo=UTC), datetime(2025, 1, 27, tzinfo=UTC),
+             datetime(2025, 2, 3, tzinfo=UTC), datetime(2025, 2, 10, tzinfo=UTC)],
+    "MONTH": [datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC)],
+}
+
+
+def at(day: int, month: int = 1, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(2025, month, day, hour, minute, tzinfo=UTC)
+
+
+def start_of(when: datetime, interval: str) -> datetime:
+    """The UTC day, Monday-started week or month holding `when`, worked out from the calendar."""
+    day = datetime(when.year, when.month, when.day, tzinfo=UTC)
+    if interval == "WEEK":
+        return day - timedelta(days=day.isoweekday() - 1)
+    if interval == "MONTH":
+        return datetime(when.year, when.month, 1, tzinfo=UTC)
+    return day
+
+
+async def build_timeline(client: GraphQLClient) -> Timeline:
+    shop = await build_shop(client)
+    crew = await crew_of(shop)
+    mug = await add_product(shop, "Mug", "12.50", 500)
+    cap = await add_product(shop, "Cap", "7.99", 500)
+    timeline = Timeline(crew.manager)
+    # (cart created, order created, channel, lines, placed by Ann, what happens afterwards)
+    placed: list[tuple[datetime, datetime, str, dict[str, int], bool, str | None]] = [
+        (FROM - MICROSECOND, FROM - MICROSECOND, "web", {mug: 1}, False, None),  # before the range
+        (FROM, FROM, "web", {mug: 1}, False, None),  # its first instant
+        (at(26, hour=23, minute=59) + timedelta(seconds=59, microseconds=999_999),  # Sunday's last instant
+         at(26, hour=23, minute=59) + timedelta(seconds=59, microseconds=999_999), "mobile", {mug: 2, cap: 1},
+         True, "return a mug"),
+        (at(27), at(27), "web", {cap: 3}, False, None),  # Monday 00:00: a new day and week
+        (at(1, month=2) - MICROSECOND, at(1, month=2), "mobile", {mug: 1}, False, None),  # cart Jan, order Feb
+        (at(1, month=2, hour=10), at(1, month=2, hour=10, minute=5), "web", {mug: 1, cap: 1}, True, "cancel"),
+        (at(2, month=2, hour=12), at(2, month=2, hour=12), "web", {cap: 2}, True, "return a cap"),
+        (at(3, month=2), at(5, month=2, hour=14), "mobile", {mug: 3}, False, None),  # cart and order apart
+        (TO - MICROSECOND, TO - MICROSECOND, "web", {cap: 2}, False, None),  # the range's last instant
+        (TO, TO, "mobile", {mug: 1}, False, None),  # after the range
+    ]
+    for cart_at, order_at, channel, lines, by_ann, then in placed:
+        cart, order = await place(shop, lines, channel=channel, token=crew.ann if by_ann else None)
+        returned = 0
+        if then == "cancel":
+            await cancel(client, crew.ann, order)
+        elif then is not None:
+            await deliver(client, crew, order)
+            sku = mug if then == "return a mug" else cap
+            await return_units(client, crew, order, {sku: 1}, up_to="RECEIVED")
+            returned = 1
+        await move(client, cart=cart, created=cart_at)
+        await move(client, order=order, created=order_at)
+        timeline.carts.append(CartFact(cart_at, channel, counted=True, converted=True, abandoned=False))
+        timeline.orders.append(OrderFact(order_at, channel, cancelled=then == "cancel",
+                                         total=Decimal(order["total"]["amount"]), units=sum(lines.values()),
+                                         returned=returned))
+    idle = datetime.now(UTC) - timedelta(days=2)  # abandoned now: idle for over a day, under 30
+    left = [(at(28, hour=9), "web", {cap: 1}, idle), (at(1, month=2), "mobile", {mug: 2}, idle),
+            (at(5, month=2, hour=8), "web", {mug: 1}, None), (at(29, hour=18), "mobile", None, idle),
+            (TO, "web", {cap: 1}, idle)]
+    for created, channel, cart_lines, updated in left:
+        cart, _ = await leave_cart(shop, cart_lines, channel=channel)
+        await move(client, cart=cart, created=created, updated=updated)
+        timeline.carts.append(CartFact(created, channel, counted=cart_lines is not None, converted=False,
+                                       abandoned=cart_lines is not None and updated is not None))
+    return timeline
+
+
+def expected_series(timeline: Timeline, interval: str, by_channel: bool) -> dict[tuple[datetime, str | None], Figures]:
+    """Figures per (period start, channel slug or None), from the facts the test created."""
+    groups: dict[tuple[datetime, str | None], Figures] = defaultdict(Figures)
+    for cart in timeline.carts:
+        if FROM <= cart.created < TO and cart.counted:
+            figures = groups[start_of(cart.created, interval), cart.channel if by_channel else None]
+            figures.carts_created += 1
+            figures.carts_converted += cart.converted
+            figures.carts_abandoned += cart.abandoned
+    for order in timeline.orders:
+        if FROM <= order.created < TO and not order.cancelled:
+            figures = groups[start_of(order.created, interval), order.channel if by_channel else None]
+            figures.orders += 1
+            figures.revenue += order.total
+            figures.units_sold += order.units
+            figures.units_returned += order.returned
+    return groups
+
+
+@pytest.fixture
+async def timeline(client: GraphQLClient) -> Timeline:
+    return await build_timeline(client)
+
+
+async def assert_series_matches_the_facts(client: GraphQLClient, timeline: Timeline, interval: str,
+                                         group_by: list[str]) -> dict[str, Any]:
+    before = datetime.now(UTC)
+    got = await series(client, timeline.manager, FROM, TO, group_by, interval)
+    after = datetime.now(UTC)
+    assert (got["interval"], got["groupBy"]) == (interval, group_by)
+    assert before <= datetime.fromisoformat(got["asOf"]) <= after
+    expected = expected_series(timeline, interval, by_channel=bool(group_by))
+    channels: list[str | None] = ["web", "mobile"] if group_by else [None]  # rows follow channel ids
+    assert [(moment(row["periodStart"]), key_of_row(row)) for row in got["rows"]] == [
+        (period, (channel, None)) for period in PERIODS[interval] for channel in channels], (interval, group_by)
+    for row in got["rows"]:
+        key = (datetime.fromisoformat(row["periodStart"]), row["channel"]["slug"] if group_by else None)
+        assert datetime.fromisoformat(row["periodStart"]).utcoffset() == timedelta(0)
+        assert figures_of(row) == expected.get(key, Figures()).as_row(), (interval, key)
+    assert set(expected) <= {(p, c) for p in PERIODS[interval] for c in channels}  # nothing left out
+    assert got["total"]["periodStart"] is None
+    assert figures_of(got["total"]) == total_of(dict(expected)).as_row()
+    # The same instants written in other time zones give the same report.
+    elsewhere = await series(client, timeline.manager, FROM.astimezone(timezone(timedelta(hours=-5))),
+                             TO.astimezone(timezone(timedelta(hours=2))), group_by, interval)
+    assert elsewhere["rows"] == got["rows"] and elsewhere["total"] == got["total"]
+    return got
+
+
+async def test_every_figure_of_every_day_week_and_month_follows_the_facts_placed_around_their_bounds(
+        client: GraphQLClient, timeline: Timeline) -> None:
+    """DAY, WEEK and MONTH, ungrouped and by channel: a row for every period [FROM, TO) touches
+    (by channel, for web and for mobile in each), oldest first, each figure as the facts the test
+    placed say; what falls at 00:00 UTC opens a new period, weeks start on Monday, and the periods
+    at either end count only what falls inside the range."""
+    got = {(interval, bool(group_by)): await assert_series_matches_the_facts(client, timeline, interval, group_by)
+           for interval in PERIODS for group_by in ([], ["CHANNEL"])}
+
+    # Counted by hand from build_timeline, not vacuous: the cart made in January's last instant is
+    # January's and its order (at February's first) February's; Sunday 23:59:59.999999 is still
+    # the old week, Monday 00:00 the new one.
+    def column(interval: str, *names: str) -> list[tuple[int, ...]]:
+        return [tuple(row[n] for n in names) for row in got[interval, False]["rows"]]
+
+    assert column("MONTH", "cartsCreated", "orders") == [(5, 3), (6, 4)]
+    assert column("WEEK", "cartsCreated", "orders") == [(2, 2), (6, 3), (2, 1), (1, 1)]
+    assert column("WEEK", "cartsAbandoned", "unitsReturned") == [(0, 1), (2, 1), (0, 0), (0, 0)]
+    days = dict(zip(PERIODS["DAY"], column("DAY", "cartsCreated", "orders"), strict=True))
+    assert days[at(26)] == days[at(27)] == (1, 1) and days[at(31)] == (1, 0) and days[at(1, month=2)] == (2, 1)
+    assert days[at(10, month=2)] == (1, 1) and sum(o for _, o in days.values()) == 7
+
+
+async def test_daily_weekly_and_monthly_rows_add_up_to_the_total_row(client: GraphQLClient,
+                                                                     history: History) -> None:
+    """For every interval and grouping, over the history's window and a wide one: the rows' counts
+    and revenue add up to the total row, whose rates and average are those of the sums, and the
+    total is the same as without an interval."""
+    day = timedelta(days=1)
+    manager = history.crew.manager
+    windows = ((history.start, history.end), (history.now - 60 * day, history.now + 10 * day))
+    for interval in PERIODS:
+        for group_by in GROUPINGS.values():
+            for start, end in windows:
+                got = await series(client, manager, start, end, group_by, interval)
+                assert figures_of(got["total"]) == sum_of(got["rows"]).as_row(), (interval, group_by)
+                assert sum(figures_of(row)["orders"] for row in got["rows"]) > 0
+                plain = await series(client, manager, start, end, group_by, None)
+                assert figures_of(got["total"]) == figures_of(plain["total"])
+                starts = [datetime.fromisoformat(row["periodStart"]) for row in got["rows"]]
+                assert starts == sorted(starts)
+                assert starts[0] == start_of(start, interval) and starts[-1] == start_of(end - MICROSECOND, interval)
+
+
+async def test_without_an_interval_rows_have_no_period_and_the_report_says_when_it_was_read(
+        client: GraphQLClient, history: History) -> None:
+    before = datetime.now(UTC)
+    got = await series(client, history.crew.manager, history.start, history.end, ["CHANNEL"], None)
+    assert got["interval"] is None
+    assert {row["periodStart"] for row in got["rows"]} == {None} and got["total"]["periodStart"] is None
+    as_of = datetime.fromisoformat(got["asOf"])
+    assert before <= as_of <= datetime.now(UTC) and as_of.utcoffset() == timedelta(0)
+    # Everything committed before asOf is counted: the latest order of the history included.
+    raw = await read_raw(client)
+    latest = max((o for o in raw.orders if o.status != "CANCELLED" and o.created_at < history.end),
+                 key=lambda o: o.created_at)
+    assert latest.created_at < as_of
+    plain = await report(client, history.crew.manager, history.start, history.end, ["CHANNEL"])
+    assert [figures_of(r) for r in got["rows"]] == [figures_of(r) for r in plain["rows"]]
+
+
+async def test_an_empty_range_has_a_zero_row_for_each_period_and_none_when_grouped(client: GraphQLClient) -> None:
+    viewer = await factory.make_user(client.db, "manager@example.com", Role.MANAGER)
+    token = client.token_for(viewer)
+    start = datetime(2030, 12, 30, 12, tzinfo=UTC)  # a Monday
+    got = await series(client, token, start, start + timedelta(days=8), None, "WEEK")
+    assert [r["periodStart"] for r in got["rows"]] == ["2030-12-30T00:00:00+00:00", "2031-01-06T00:00:00+00:00"]
+    assert all(is_zero(figures_of(r)) for r in got["rows"]) and is_zero(figures_of(got["total"]))
+    got = await series(client, token, start, start + timedelta(days=8), ["CHANNEL"], "MONTH")
+    assert got["rows"] == [] and is_zero(figures_of(got["total"]))
+
+
+@pytest.mark.parametrize(("interval", "length", "allowed"), [
+    ("DAY", timedelta(days=400), True), ("DAY", timedelta(days=400, microseconds=1), False),
+    ("WEEK", timedelta(weeks=400), True), ("WEEK", timedelta(weeks=400, microseconds=1), False),
+    ("MONTH", timedelta(days=20 * 366), True)], ids=["400-days", "401-days", "400-weeks", "401-weeks", "20-years"])
+async def test_a_report_holds_at_most_400_periods(client: GraphQLClient, interval: str, length: timedelta,
+                                                  allowed: bool) -> None:
+    viewer = await factory.make_user(client.db, "manager@example.com", Role.MANAGER)
+    start = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
+    variables = {"from": start.isoformat(), "to": (start + length).isoformat(), "interval": interval}
+    body = await client.gql(SERIES, variables, token=client.token_for(viewer))
+    if allowed:
+        assert not body.get("errors")
+        assert len(body["data"]["salesReport"]["rows"]) <= 400
+        return
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INVALID"
+    assert error["message"] == ("A report holds at most 400 periods: shorten the range or choose a longer "
+                                "interval.")
