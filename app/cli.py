@@ -3,6 +3,7 @@ verify/rechain, worker, sweep, export-schema, export-docs."""
 
 import argparse
 import asyncio
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,10 +14,14 @@ from app.settings import Settings
 
 
 def served_app() -> Starlette:
-    """Factory for uvicorn workers."""
+    """Factory for uvicorn workers: logs as `commerce serve` set them up (install is idempotent; a
+    worker process uvicorn spawned gets it here, at the level uvicorn gave its own loggers)."""
     from app.main import create_app
+    from app.observability import logs
 
-    return create_app(tune_gc=True)
+    settings = Settings()
+    logs.install(settings, logging.getLogger("uvicorn.error").level or logging.INFO)
+    return create_app(settings, tune_gc=True)
 
 
 def _migrate(settings: Settings) -> None:
@@ -53,14 +58,20 @@ async def _seed(settings: Settings, products: int) -> dict[str, int]:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from app.observability import logs
+
+    # Every log line, uvicorn's included, leaves through app/observability/logs.py (JSON lines on
+    # stdout); uvicorn's access log is off: RequestTelemetry writes one line per request instead.
+    logs.install(settings, args.log_level)
     if args.demo:
         _migrate(settings)
         if asyncio.run(_store_is_empty(settings)):
             counts = asyncio.run(_seed(settings, args.products))
-            print(f"seeded a demo store: {counts['products']} products, {counts['variants']} variants")
-    print(f"GraphQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
+            logging.getLogger("commerce").info("seeded a demo store: %s products, %s variants",
+                                               counts["products"], counts["variants"])
+    logging.getLogger("commerce").info("GraphQL at http://%s:%s/graphql", args.host, args.port)
     uvicorn.run("app.cli:served_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                reload=args.reload, log_level=args.log_level, access_log=False)
+                reload=args.reload, log_level=args.log_level, access_log=False, log_config=None)
     return 0
 
 
@@ -159,8 +170,10 @@ async def _work(settings: Settings) -> None:
 
     from app.db import Database
     from app.main import background_workers, sweep_periodically
+    from app.observability import logs
     from app.pubsub import make_broker
 
+    logs.install(settings)
     db = Database(settings.database_url, audit_key=settings.audit_key)
     broker = make_broker(settings.redis_url)
     await broker.start()
@@ -171,7 +184,7 @@ async def _work(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    print("worker: relaying the outbox and delivering webhooks", file=sys.stderr)
+    logging.getLogger("commerce").info("worker: relaying the outbox and delivering webhooks")
     await stop.wait()
     for task in tasks:
         task.cancel()

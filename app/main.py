@@ -6,7 +6,6 @@ import gc
 import json
 import logging
 import re
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -38,6 +37,9 @@ from app.integrations.outbox import OutboxRelay
 from app.integrations.payments import Gateways
 from app.integrations.webhooks import RetryPolicy, WebhookDispatcher
 from app.loaders.accounts import active_viewer
+from app.observability.logs import configure_structlog
+from app.observability.middleware import RequestTelemetry, Telemetry, metrics_endpoint
+from app.observability.requests import RequestRecord, current_request, new_request_id
 from app.pubsub import Broker, make_broker
 from app.rate_limits import RateLimiter, make_rate_limiter
 from app.response_cache import ResponseCache
@@ -47,7 +49,6 @@ from app.transport_limits import BodyLimit, ConnectionLimits, GuardedTransportWS
 from schema.schema import build_schema
 
 logger = logging.getLogger("commerce")
-REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CHANNEL_RE = re.compile(r"^[a-z0-9-]{1,64}$")
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
@@ -97,7 +98,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
     graphql_transport_ws_handler_class = GuardedTransportWSHandler
 
     def __init__(self, *, db: Database, settings: Settings, broker: Broker, gateways: Gateways,
-                 on_commit: Callable[[], None] | None, limiter: RateLimiter) -> None:
+                 on_commit: Callable[[], None] | None, limiter: RateLimiter, telemetry: Telemetry) -> None:
         super().__init__(
             build_schema(production=settings.is_production),
             graphql_ide=None if settings.is_production else "graphiql",
@@ -112,6 +113,7 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         self.gateways = gateways
         self.on_commit = on_commit
         self.limiter = limiter
+        self.telemetry = telemetry
         self.webhook_egress = WebhookEgress(allow_private=settings.webhook_allow_private)
         self.cache = ResponseCache(settings.response_cache_seconds)
         self.viewers = ViewerCache(lambda user_id: active_viewer(db, user_id),
@@ -131,6 +133,9 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             raise ConnectionRejectionError({"message": str(refusal)}) from refusal
         if header is not None:
             context.reauthenticate = lambda: _viewer_from_header(header, self.settings.secret_key, self.viewers)
+        connection = current_request()  # the WebSocket connection's record: its log line names the role
+        if connection is not None:
+            connection.set_viewer(context.viewer)
         if context.viewer is not None:  # ConnectionLimitReached: closed with 4429
             self.connection_limits.claim_user(context, context.viewer.user_id)
         return None
@@ -139,11 +144,14 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         if scope["type"] == "http":
             headers = dict(scope.get("headers") or [])
             authorization = headers.get(b"authorization", b"").decode("latin-1") or None
+            state = scope.setdefault("state", {})
+            record: RequestRecord | None = state.get("telemetry")
             try:
-                scope.setdefault("state", {})["viewer"] = await _viewer_from_header(
-                    authorization, self.settings.secret_key, self.viewers)
+                state["viewer"] = await _viewer_from_header(authorization, self.settings.secret_key, self.viewers)
             except InvalidToken as refusal:
                 logger.info("refused (UNAUTHENTICATED): %s", str(refusal)[:200])
+                if record is not None:
+                    record.add_error_codes(["UNAUTHENTICATED"])
                 response = JSONResponse(
                     {"data": None, "errors": [{"message": str(refusal),
                                                "extensions": {"code": "UNAUTHENTICATED"}}],
@@ -151,6 +159,8 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
                 await response(scope, receive, send)
                 return
+            if record is not None:
+                record.set_viewer(state["viewer"])
             if authorization is None and self.cache.enabled:
                 await self._cached(scope, receive, send, headers)
                 return
@@ -186,6 +196,10 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             return
         cached = self.cache.get(key)
         if cached is not None:
+            record: RequestRecord | None = scope.get("state", {}).get("telemetry")
+            if record is not None:
+                record.name_operation(response_cache.operation_name(payload["query"], payload.get("operationName")),
+                                      "query")
             await Response(cached, media_type="application/json", headers={"X-Cache": "hit"})(scope, receive, send)
             return
         version = response_cache.current_version()
@@ -204,13 +218,15 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             self.cache.put(key, version, b"".join(chunks))
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        request_id = request.headers.get("x-request-id", "")
+        # The id RequestTelemetry gave the request (or WebSocket connection): logged, echoed in
+        # X-Request-Id, and written with the audit events and outbox rows of its writes.
+        record: RequestRecord | None = request.scope.get("state", {}).get("telemetry")
         channel = request.headers.get("x-channel", "")
         return Context(
             db=self.db,
             settings=self.settings,
             viewer=request.scope.get("state", {}).get("viewer"),
-            request_id=request_id if REQUEST_ID_RE.match(request_id) else uuid.uuid4().hex,
+            request_id=record.request_id if record is not None else new_request_id(),
             channel=channel if CHANNEL_RE.match(channel) else None,
             gateways=self.gateways,
             broker=self.broker,
@@ -253,6 +269,9 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
             if not deadline.expired():
                 raise
             logger.warning("query stopped after %s s (request %s)", seconds, context.request_id)
+            record = current_request()
+            if record is not None:
+                record.add_error_codes(["QUERY_TIMEOUT"])
             return ExecutionResult(
                 data=None,
                 errors=[GraphQLError(f"The query ran longer than {seconds:g} s and was stopped; ask for less.",
@@ -299,11 +318,14 @@ async def sweep_periodically(db: Database, settings: Settings) -> None:
             logger.exception("completing orders failed")
 
 
-def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Starlette:
+def create_app(settings: Settings | None = None, *, tune_gc: bool = False, span_exporter: Any = None) -> Starlette:
     """The ASGI app. `tune_gc` (for served processes) freezes start-up objects out of the garbage
-    collector's sight and raises the gen-0 threshold: big responses allocate many short-lived objects."""
+    collector's sight and raises the gen-0 threshold: big responses allocate many short-lived objects.
+    `span_exporter` (tests) turns tracing on and sends the spans there, whatever the settings say."""
     settings = settings or Settings()
     state: dict[str, Any] = {}
+    configure_structlog()
+    telemetry = Telemetry(settings, span_exporter=span_exporter)
 
     gateways = Gateways()
 
@@ -315,8 +337,10 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         relay, dispatcher = background_workers(db, broker, settings)
         limiter = make_rate_limiter(settings)
         state.update(db=db, broker=broker, relay=relay, dispatcher=dispatcher, limiter=limiter)
+        telemetry.start(db, broker.subscriber_count)
         state["graphql"] = GraphQLApp(db=db, settings=settings, broker=broker, gateways=gateways,
-                                      on_commit=relay.wake if settings.run_relay else None, limiter=limiter)
+                                      on_commit=relay.wake if settings.run_relay else None, limiter=limiter,
+                                      telemetry=telemetry)
         tasks = [asyncio.create_task(sweep_periodically(db, settings))]
         if settings.run_relay:
             tasks += [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run())]
@@ -336,6 +360,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
                 await state["graphql"].cost_budget.close()
             await broker.stop()
             await limiter.close()
+            await telemetry.stop()
             await db.dispose()
 
     class GraphQLEndpoint:
@@ -370,8 +395,10 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> St
         WebSocketRoute("/graphql", endpoint),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint(telemetry, lambda: state.get("db"))),
         *webhook_routes,
-    ], middleware=[Middleware(BodyLimit)], lifespan=lifespan)
+    ], middleware=[Middleware(RequestTelemetry, telemetry=telemetry), Middleware(BodyLimit)], lifespan=lifespan)
     app.state.settings = settings
     app.state.runtime = state
+    app.state.telemetry = telemetry
     return app

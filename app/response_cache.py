@@ -49,6 +49,19 @@ def is_public_catalog_query(query: str, operation_name: str | None) -> bool:
                for s in chosen[0].selection_set.selections)
 
 
+@lru_cache(maxsize=512)
+def operation_name(query: str, requested: str | None) -> str | None:
+    """The name of the operation a cached query runs (for a cache hit's log line and metrics)."""
+    if requested is not None:
+        return requested
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return operations[0].name.value if len(operations) == 1 and operations[0].name else None
+
+
 class ResponseCache:
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl = ttl_seconds

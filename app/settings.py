@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     client_cost_per_minute: int = 1_000_000
     # Queries (not mutations) running longer are stopped with QUERY_TIMEOUT (0: no limit).
     query_timeout_seconds: float = 15.0
+    # Observability (app/observability/). Logs: "auto" is JSON lines on stdout, or a readable
+    # console rendering in development when stdout is a terminal; "json" and "console" force one.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    # /metrics: when set, scrapers must send `Authorization: Bearer <token>`; when unset, only
+    # clients on the loopback interface may read it.
+    metrics_token: str | None = None
+    # OpenTelemetry tracing, off while unset: the OTLP/HTTP collector's base URL (spans go to
+    # <url>/v1/traces unless the URL already ends so), e.g. http://127.0.0.1:4318.
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "commerce-graph"
 
     @field_validator("currency")
     @classmethod
@@ -76,6 +86,13 @@ class Settings(BaseSettings):
         if value < 0:
             raise ValueError("rate limits are 0 (off) or more")
         return value
+
+    @field_validator("metrics_token", "otel_exporter_otlp_endpoint")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return value.strip()
 
     @field_validator("user_cache_seconds")
     @classmethod

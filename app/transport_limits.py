@@ -2,14 +2,21 @@
 and concurrent WebSocket connections (per signed-in user and per client address), plus a strict
 reading of graphql-transport-ws frames."""
 
+import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+
+from app.observability.requests import bound, current_request, new_request_id, role_of
 
 GRAPHQL_BODY_LIMIT = 1024 * 1024
 WEBHOOK_BODY_LIMIT = 64 * 1024
@@ -171,6 +178,35 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler):  # type: ignore[
             await self.handle_invalid_message("Not a graphql-transport-ws message")
             return
         await super().handle_message(message)
+
+    async def run_operation(self, operation: Operation) -> None:  # type: ignore[type-arg]
+        """One operation on the socket, as its own request for the logs and metrics: one line when it
+        ends (complete, error, or stopped by the client or the socket closing), under the
+        connection's request id."""
+        telemetry = getattr(self.view, "telemetry", None)
+        if telemetry is None:
+            await super().run_operation(operation)
+            return
+        connection = current_request()
+        record = telemetry.record(connection.request_id if connection else new_request_id(), "ws")
+        record.role = role_of(getattr(self.context, "viewer", None))
+        started = time.perf_counter()
+        status = "complete"
+        with bound(record):
+            try:
+                await super().run_operation(operation)
+            except asyncio.CancelledError:
+                status = "stopped"
+                raise
+            except Exception:
+                status = "failed"
+                raise
+            finally:
+                if record.operation is None:
+                    record.name_operation(operation.operation_name, None)
+                if status == "complete" and record.errors:
+                    status = "error"
+                telemetry.finish_ws_operation(record, status, time.perf_counter() - started)
 
     async def handle_connection_init(self, message: Any) -> None:
         try:

@@ -50,3 +50,5 @@ class OutboxEvent(Base):
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The request whose unit of work wrote the event (X-Request-Id, or "cli", "sweep", ...).
+    request_id: Mapped[str | None] = mapped_column(String(64))

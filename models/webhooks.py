@@ -44,6 +44,8 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The request that wrote the event (its outbox row's request_id); sent as X-Request-Id.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class WebhookAttempt(Base):

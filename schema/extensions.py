@@ -3,6 +3,7 @@
 import math
 import re
 from collections.abc import AsyncIterator, Iterator
+from contextlib import nullcontext
 from typing import Any
 
 from graphql import (
@@ -14,6 +15,7 @@ from graphql import (
 )
 from strawberry.extensions import MaskErrors, SchemaExtension
 
+from app.observability.requests import current_request
 from schema.cost import query_cost
 
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -128,3 +130,52 @@ class CodedErrors(MaskErrors):
                   else "GRAPHQL_PARSE_FAILED")
             raise
         _code(getattr(self.execution_context.result, "errors", None), "INTERNAL_SERVER_ERROR")
+
+
+class OperationTelemetry(SchemaExtension):
+    """Tells the current request (app/observability) which operation it runs and the codes of the
+    errors it answers with, for its log line and metrics; with tracing on, runs the operation in one
+    span, the parent of its SQL statements' spans (fields get none). Listed first, so that it sees
+    the errors after CodedErrors has coded them."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        record = current_request()
+        if record is not None:
+            execution = self.execution_context
+            try:
+                operation_type: str | None = execution.operation_type.value
+            except Exception:  # noqa: BLE001 - no such operation in the document: named by what was asked
+                operation_type = None
+            record.name_operation(execution.operation_name, operation_type)
+
+    def on_operation(self) -> Iterator[None]:
+        record = current_request()
+        if record is None:
+            yield
+            return
+        execution = self.execution_context
+        tracing = record.tracing
+        # Before parsing, operation_name is the name the request asked for, if any.
+        scope = tracing.operation(execution.operation_name) if tracing is not None else nullcontext()
+        refused: GraphQLError | None = None
+        with scope as span:
+            try:
+                yield
+            except GraphQLError as error:  # the parser refused the document
+                refused = error
+                raise
+            finally:
+                # Also when a stream is closed at its first (error) result, or a subscription stopped.
+                errors = [refused] if refused is not None else list(
+                    getattr(execution.result, "errors", None) or execution.pre_execution_errors or [])
+                codes = [str((error.extensions or {}).get("code", "")) for error in errors]
+                record.add_error_codes(codes)
+                if record.operation is None:
+                    record.name_operation(execution.operation_name, None)
+                if span is not None:
+                    span.update_name(f"{record.operation_type or 'graphql'} {record.operation}")
+                    span.set_attribute("graphql.operation.name", record.operation or "")
+                    span.set_attribute("graphql.operation.type", record.operation_type or "")
+                    if codes:
+                        span.set_attribute("graphql.error.codes", sorted(set(codes)))

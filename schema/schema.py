@@ -31,7 +31,7 @@ from resolvers.webhooks import WebhookMutation, WebhookQuery
 from schema.account import Customer
 from schema.common import DateTime
 from schema.errors import log_errors, should_mask
-from schema.extensions import CodedErrors, HideSuggestions, QueryCost
+from schema.extensions import CodedErrors, HideSuggestions, OperationTelemetry, QueryCost
 from schema.limits import DocumentLimits
 from schema.store import DeliveryMethod
 
@@ -59,7 +59,9 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Extensions are built per request. DocumentLimits (size with fragments expanded once, depth,
     # aliases; schema/limits.py) is one class, so the validation cache, keyed by the rule classes,
     # hits. QueryCost comes after ValidationCache: it prices the operation ValidationCache validated.
+    # OperationTelemetry comes first (outermost): it reads the errors once CodedErrors has coded them.
     extensions: list[Any] = [
+        OperationTelemetry,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=512),
         lambda: AddValidationRules([DocumentLimits]),

@@ -22,6 +22,7 @@ from app.db import Database
 from app.domain.errors import DomainError
 from app.integrations.payments import Gateways
 from app.integrations.signatures import SignatureError, verify
+from app.observability.requests import current_request
 from app.rate_limits import RateLimiter, Rule, Rules
 from app.services import integrations
 from app.services.unit_of_work import Actor, UnitOfWork
@@ -53,7 +54,14 @@ async def _handle(request: Request, secret: str | None, system: str, db: Databas
             raise ValueError("not an object")
     except ValueError:
         return JSONResponse({"error": "body must be a JSON object"}, status_code=400)
-    uow = UnitOfWork(db, Actor(viewer=None, request_id=webhook_id[:64], system=system), datetime.now(UTC),
+    # The request id (logged, echoed, kept with the audit events and outbox rows) is the HTTP
+    # request's; the request's log line names the webhook id beside it.
+    record = current_request()
+    request_id = record.request_id if record is not None else webhook_id[:64]
+    if record is not None:
+        record.role = f"integration:{system}"
+        record.fields["webhook_id"] = webhook_id[:64]
+    uow = UnitOfWork(db, Actor(viewer=None, request_id=request_id, system=system), datetime.now(UTC),
                      on_commit=on_commit)
     try:
         async with uow:
@@ -61,7 +69,7 @@ async def _handle(request: Request, secret: str | None, system: str, db: Databas
     except integrations.AlreadyProcessed:
         return JSONResponse({"status": "already processed"})
     except DomainError as refusal:
-        async with UnitOfWork(db, Actor(viewer=None, request_id=webhook_id[:64], system=system),
+        async with UnitOfWork(db, Actor(viewer=None, request_id=request_id, system=system),
                               datetime.now(UTC)) as record:
             await integrations.record_refusal(record, system=system, webhook_id=webhook_id, event=event,
                                               refusal=refusal)

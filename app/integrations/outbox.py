@@ -82,7 +82,7 @@ class OutboxRelay:
                 session.add_all(
                     WebhookDelivery(endpoint_id=endpoint_id, event_id=row.id, topic=row.topic,
                                     payload=orjson.dumps(message).decode(), status="PENDING", attempts=0,
-                                    next_attempt_at=now, created_at=now)
+                                    next_attempt_at=now, created_at=now, request_id=row.request_id)
                     for endpoint_id, types in endpoints if not types or row.topic in types)
                 if self._kill_before_publish:
                     os.kill(os.getpid(), signal.SIGKILL)

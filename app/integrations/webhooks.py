@@ -10,6 +10,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import or_, select, update
@@ -70,6 +71,13 @@ def status_class(status_code: int) -> str | None:
     return None if 200 <= status_code < 300 else f"http_{status_code // 100}xx"
 
 
+def _host_of(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or "?"
+    except ValueError:
+        return "?"
+
+
 class WebhookDispatcher:
     def __init__(self, db: Database, *, policy: RetryPolicy | None = None, poll_seconds: float = 1.0,
                  timeout_seconds: float = 10.0, egress: WebhookEgress | None = None) -> None:
@@ -103,13 +111,13 @@ class WebhookDispatcher:
         return httpx.AsyncClient(timeout=self.timeout_seconds, follow_redirects=False, trust_env=False,
                                  limits=httpx.Limits(max_keepalive_connections=0))
 
-    async def _claim(self) -> list[tuple[int, str, str, str, str, int]]:
+    async def _claim(self) -> list[tuple[int, str, str, str, str, int, str | None]]:
         """Take due deliveries for a while (other dispatchers skip them), in a short transaction."""
         now = datetime.now(UTC)
         async with self.db.write_session() as session, session.begin():
             rows = (await session.execute(
                 select(WebhookDelivery.id, WebhookEndpoint.url, WebhookEndpoint.secret, WebhookDelivery.event_id,
-                       WebhookDelivery.payload, WebhookDelivery.attempts)
+                       WebhookDelivery.payload, WebhookDelivery.attempts, WebhookDelivery.request_id)
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
                 .where(WebhookDelivery.status == "PENDING", WebhookDelivery.next_attempt_at <= now,
                        or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
@@ -127,7 +135,7 @@ class WebhookDispatcher:
         return len(claimed)
 
     async def _attempt(self, http: httpx.AsyncClient, delivery_id: int, url: str, secret: str, event_id: str,
-                       payload: str, attempts: int) -> None:
+                       payload: str, attempts: int, request_id: str | None) -> None:
         body = payload.encode()
         started = time.monotonic()
         status_code: int | None = None
@@ -136,8 +144,10 @@ class WebhookDispatcher:
         except RefusedTarget as refusal:
             error: str | None = refusal.error_class
         else:
-            status_code, error = await self._send(http, target, body,
-                                                  signed_headers(secret, event_id, int(time.time()), body))
+            headers = signed_headers(secret, event_id, int(time.time()), body)
+            if request_id:  # the request that caused the event, for the receiver's logs (not signed)
+                headers["X-Request-Id"] = request_id
+            status_code, error = await self._send(http, target, body, headers)
         now = datetime.now(UTC)
         attempts += 1
         ok = status_code is not None and 200 <= status_code < 300
@@ -153,8 +163,8 @@ class WebhookDispatcher:
             await session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(
                 attempts=attempts, last_status_code=status_code, last_error=error, locked_until=None, **values)
                 .execution_options(synchronize_session=False))
-        if not ok:
-            logger.info("webhook %s to %s: attempt %s got %s", event_id, url, attempts, error)
+        if not ok:  # the host only: a webhook URL's path or query may hold the receiver's secret
+            logger.info("webhook %s to %s: attempt %s got %s", event_id, _host_of(url), attempts, error)
 
     @staticmethod
     async def _send(http: httpx.AsyncClient, target: VettedTarget, body: bytes,

@@ -95,7 +95,7 @@ class UnitOfWork:
     def emit(self, *, topic: str, subject_type: str, subject_id: str | int, payload: Any) -> None:
         self._outbox.append(OutboxEvent(
             id=str(uuid.uuid4()), topic=topic, subject_type=subject_type, subject_id=str(subject_id),
-            payload=canonical_json(payload), created_at=self.now,
+            payload=canonical_json(payload), created_at=self.now, request_id=self.actor.request_id,
         ))
 
     async def claim(self, *, operation: str, key: str, data: Any, ttl: timedelta,

@@ -79,10 +79,10 @@ class GraphQLClient:
 
 
 @asynccontextmanager
-async def running_client(settings: Settings) -> AsyncIterator[GraphQLClient]:
+async def running_client(settings: Settings, **app_options: Any) -> AsyncIterator[GraphQLClient]:
     from app.main import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, **app_options)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

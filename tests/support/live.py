@@ -7,7 +7,8 @@ import sys
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import httpx
 
@@ -36,13 +37,21 @@ class LiveServer:
 
 @asynccontextmanager
 async def live_server(database_url: str, secret_key: str, *, extra_env: Mapping[str, str] | None = None,
-                      startup_timeout: float = 30.0) -> AsyncIterator[LiveServer]:
+                      startup_timeout: float = 30.0, log_level: str = "warning",
+                      output_dir: Path | None = None) -> AsyncIterator[LiveServer]:
+    """`output_dir`: the server's stdout and stderr go to stdout.log and stderr.log there (complete
+    once the context exits), instead of being dropped (stdout) or kept for start-up errors (stderr)."""
     port = free_port()
     env = {**os.environ, "COMMERCE_DATABASE_URL": database_url, "COMMERCE_SECRET_KEY": secret_key,
            **(extra_env or {})}
+    stdout: IO[bytes] | int = subprocess.DEVNULL
+    stderr: IO[bytes] | int = subprocess.PIPE
+    if output_dir is not None:
+        stdout = (output_dir / "stdout.log").open("wb")
+        stderr = (output_dir / "stderr.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", log_level],
+        env=env, stdout=stdout, stderr=stderr)
     base_url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base_url, timeout=60,
@@ -55,8 +64,9 @@ async def live_server(database_url: str, secret_key: str, *, extra_env: Mapping[
                 except httpx.TransportError:
                     pass
                 if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read().decode() if process.stderr else ""
-                    raise RuntimeError(f"commerce serve did not start: {stderr[-2000:]}")
+                    said = (process.stderr.read().decode() if process.stderr
+                            else (output_dir / "stderr.log").read_text() if output_dir else "")
+                    raise RuntimeError(f"commerce serve did not start: {said[-2000:]}")
                 await _pause()
             yield LiveServer(base_url, http)
     finally:
@@ -68,6 +78,9 @@ async def live_server(database_url: str, secret_key: str, *, extra_env: Mapping[
             process.wait()
         if process.stderr:
             process.stderr.close()
+        for stream in (stdout, stderr):
+            if not isinstance(stream, int):
+                stream.close()
 
 
 async def _pause() -> None:
