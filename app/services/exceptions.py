@@ -265,7 +265,8 @@ async def _settlement_mismatches(session: AsyncSession, limits: Thresholds, now:
         .outerjoin(returned, returned.c.order_id == EcommerceOrder.id)
         .where(expected != net))).all()
     return [Finding(ExceptionKind.SETTLEMENT_MISMATCH, rules.settlement_mismatch(
-        number=r.number, expected=Decimal(r.expected) / 100, settled=Decimal(r.net) / 100, currency=r.currency),
+        number=r.number, expected=Decimal(int(r.expected)).scaleb(-2), settled=Decimal(int(r.net)).scaleb(-2),
+        currency=r.currency),
         "EcommerceOrder", r.id) for r in rows]
 
 

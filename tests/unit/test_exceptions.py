@@ -7,7 +7,15 @@ from decimal import Decimal
 import pytest
 
 from app.domain import exceptions as rules
-from app.domain.exceptions import SWEPT_KINDS, ExceptionKind, Finding, Thresholds, Tracked, plan_sweep, subject_key
+from app.domain.exceptions import (
+    SWEPT_KINDS,
+    ExceptionKind,
+    Finding,
+    Thresholds,
+    Tracked,
+    plan_sweep,
+    subject_key,
+)
 from app.domain.states import EXCEPTION_TRANSITIONS, ExceptionStatus
 from app.policy.exceptions import may_resolve
 from app.policy.permissions import Role
