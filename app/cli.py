@@ -146,8 +146,8 @@ async def _sweep(settings: Settings) -> str:
         checked = await check_exceptions(db, settings, now)
     finally:
         await db.dispose()
-    return (f"completed {completed} orders whose return window has closed; operational checks found "
-            f"{checked.found} conditions, opened {checked.opened} exceptions and resolved {checked.resolved}")
+    return (f"orders completed (return window closed): {completed}; operational checks: conditions found: "
+            f"{checked.found}, exceptions opened: {checked.opened}, resolved: {checked.resolved}")
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:

@@ -174,9 +174,9 @@ def waiting_return(*, return_id: int, order_number: str, status: str, since: dat
             f"change); returns should move on within {hours(sla)}.")
 
 
-def waiting_approval(*, action: str, requested_by: str, since: datetime, now: datetime, sla: timedelta) -> str:
-    return (f"Approval request {action} by {requested_by} has been PENDING for {age(now - since)}; approvals "
-            f"should be decided within {hours(sla)}.")
+def waiting_approval(*, action: str, since: datetime, now: datetime, sla: timedelta) -> str:
+    return (f"An approval request for {action} has been PENDING for {age(now - since)}; approvals should be "
+            f"decided within {hours(sla)}.")
 
 
 def failed_delivery(*, topic: str, event_id: str, endpoint_id: int, attempts: int, last_error: str | None,

@@ -160,7 +160,9 @@ class SweepOutcome:
 
 
 async def sweep_exceptions(*, uow: UnitOfWork, thresholds: Thresholds, limit: int = OPEN_PER_SWEEP) -> SweepOutcome:
-    """Run every check as of `uow.now`, open what is new, resolve what cleared; one transaction."""
+    """Run every check as of `uow.now`, open what is new, resolve what cleared; one transaction (on
+    SQLite it holds the write lock while the checks read, so what they found is still true when
+    the sweep writes)."""
     session = uow.session
     findings = await find_conditions(session, thresholds, uow.now)
     tracked = [Tracked(r.id, ExceptionKind(r.kind), r.subject_key, r.status == ExceptionStatus.OPEN)
@@ -211,11 +213,11 @@ async def _waiting_returns(session: AsyncSession, limits: Thresholds, now: datet
 
 async def _waiting_approvals(session: AsyncSession, limits: Thresholds, now: datetime) -> list[Finding]:
     rows = (await session.execute(
-        select(ApprovalRequest.id, ApprovalRequest.action, ApprovalRequest.requested_by, ApprovalRequest.created_at)
+        select(ApprovalRequest.id, ApprovalRequest.action, ApprovalRequest.created_at)
         .where(ApprovalRequest.status.in_(rules.AWAITING_APPROVALS),
                ApprovalRequest.created_at < now - limits.approval_sla))).all()
     return [Finding(ExceptionKind.APPROVAL_AWAITING_DECISION, rules.waiting_approval(
-        action=r.action, requested_by=r.requested_by, since=r.created_at, now=now, sla=limits.approval_sla),
+        action=r.action, since=r.created_at, now=now, sla=limits.approval_sla),
         "ApprovalRequest", r.id) for r in rows]
 
 

@@ -657,3 +657,22 @@ async def wait_for_a_lock_wait(db: Database) -> None:
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(poll(), 10)
+
+
+async def test_commerce_sweep_runs_the_checks_and_says_what_it_did(
+        client: GraphQLClient, shop: Shop, crew: Crew, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    await place(shop, crew)
+    async with client.db.write_engine.begin() as conn:  # a lost allocation
+        await conn.execute(update(Stock).where(Stock.variant_id == shop.variants["TEE-0"])
+                           .values(allocated=Stock.allocated - 1))
+    monkeypatch.setenv("COMMERCE_DATABASE_URL", client.settings.database_url)
+    monkeypatch.setenv("COMMERCE_SECRET_KEY", TEST_SECRET)
+    assert await asyncio.to_thread(main, ["sweep"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "orders completed (return window closed): 0; operational checks: conditions found: 1, "
+        "exceptions opened: 1, resolved: 0")
+    assert [e["subjectId"] for e in await of_kind(client, crew.support, "STOCK_MISMATCH")] == [
+        shop.variant_gid("TEE-0")]
