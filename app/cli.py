@@ -146,26 +146,29 @@ def cmd_user_change(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _sweep(settings: Settings) -> int:
+async def _sweep(settings: Settings) -> str:
     from app.db import Database
-    from app.services.orders import complete_orders
-    from app.services.unit_of_work import Actor, UnitOfWork
+    from app.main import check_exceptions, complete_due_orders
 
     db = Database(settings.database_url, audit_key=settings.audit_key)
     try:
-        async with UnitOfWork(db, Actor(viewer=None, request_id="sweep"), datetime.now(UTC)) as uow:
-            return await complete_orders(uow=uow, window_days=settings.return_window_days)
+        now = datetime.now(UTC)
+        completed = await complete_due_orders(db, settings, now)
+        checked = await check_exceptions(db, settings, now)
     finally:
         await db.dispose()
+    return (f"orders completed (return window closed): {completed}; operational checks: conditions found: "
+            f"{checked.found}, exceptions opened: {checked.opened}, resolved: {checked.resolved}")
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    print(f"completed {asyncio.run(_sweep(settings))} orders whose return window has closed")
+    print(asyncio.run(_sweep(settings)))
     return 0
 
 
 async def _work(settings: Settings) -> None:
-    """Relay the outbox, deliver webhooks and complete orders until stopped (SIGTERM / Ctrl-C)."""
+    """Relay the outbox, deliver webhooks and sweep (complete orders, run the operational checks)
+    until stopped (SIGTERM / Ctrl-C)."""
     import signal
 
     from app.db import Database
@@ -179,7 +182,7 @@ async def _work(settings: Settings) -> None:
     await broker.start()
     relay, dispatcher = background_workers(db, broker, settings)
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run()),
-             asyncio.create_task(sweep_periodically(db, settings))]
+             asyncio.create_task(sweep_periodically(db, settings, relay.wake))]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -300,8 +303,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="relay outbox events and deliver webhooks (production: any number)"
                         ).set_defaults(run=cmd_worker)
 
-    commands.add_parser("sweep", help="complete delivered orders whose return window has closed").set_defaults(
-        run=cmd_sweep)
+    commands.add_parser("sweep", help="complete delivered orders whose return window has closed and run the "
+                        "operational checks: open exceptions for what they find, resolve those that cleared "
+                        "(every server does this every minute)").set_defaults(run=cmd_sweep)
 
     audit = commands.add_parser("audit", help="the audit chain").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="recompute the chain under COMMERCE_AUDIT_KEY; name the first break"

@@ -42,6 +42,9 @@ def machines() -> list[Machine]:
                 "Decided by a MANAGER or ADMIN other than the requester, with evidence."),
         Machine("Campaign", "campaign", states.CampaignStatus, states.CAMPAIGN_TRANSITIONS),
         Machine("Cart", "cart", states.CartStatus, states.CART_TRANSITIONS),
+        Machine("Operational exception", "exception", states.ExceptionStatus, states.EXCEPTION_TRANSITIONS,
+                "Opened by the sweep's checks (one open per kind and subject); resolved by the sweep when "
+                "the condition clears, or by staff with a note."),
     ]
 
 
@@ -115,9 +118,40 @@ def roles_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+def exceptions_page() -> str:
+    """The exception kinds, with the descriptions the public schema gives them."""
+    from graphql import GraphQLEnumType
+
+    from app.domain.exceptions import SWEPT_KINDS, ExceptionKind
+    from app.policy.exceptions import may_resolve
+    from app.policy.permissions import Role
+    from schema.schema import build_schema
+
+    kinds = build_schema()._schema.type_map["ExceptionKind"]
+    assert isinstance(kinds, GraphQLEnumType)
+    staff = [role for role in Role if role != Role.CUSTOMER]
+    lines = [f"# Operational exceptions\n\n{GENERATED}\n",
+             ("Something that needs a person. The background sweep (every minute in each API process, "
+              "or `commerce sweep`) runs the checks, opens at most one exception per kind and subject, "
+              "and resolves what has cleared; staff resolve with a note (`operationalExceptionResolve`). "
+              "Opening and resolving are audited, pushed to `operationalExceptionChanged` subscribers "
+              "and sent to webhooks as `exception.opened` / `exception.resolved`.\n"),
+             "| kind | opened when | closed by | may resolve |", "|---|---|---|---|"]
+    for kind in ExceptionKind:
+        closed = "the sweep, when it clears; staff" if kind in SWEPT_KINDS else "staff"
+        def who(subject_type: str | None, kind: ExceptionKind = kind) -> str:
+            return ", ".join(r for r in staff if may_resolve(frozenset({r}), kind, subject_type).allowed)
+
+        resolvers = who(None) if who(None) == who("Payment") else f"{who(None)}; about a payment: {who('Payment')}"
+        description = (kinds.values[kind.value].description or "").replace("\n", " ")
+        lines.append(f"| {kind} | {description} | {closed} | {resolvers} |")
+    return "\n".join(lines) + "\n"
+
+
 PAGES: Mapping[str, Callable[[], str]] = {
     "status-machines.md": status_machines_page,
     "roles.md": roles_page,
+    "exceptions.md": exceptions_page,
 }
 
 

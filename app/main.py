@@ -8,7 +8,8 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import orjson
@@ -47,6 +48,9 @@ from app.services.idempotency import client_fingerprint
 from app.settings import Settings
 from app.transport_limits import BodyLimit, ConnectionLimits, GuardedTransportWSHandler
 from schema.schema import build_schema
+
+if TYPE_CHECKING:
+    from app.services.exceptions import SweepOutcome
 
 logger = logging.getLogger("commerce")
 CHANNEL_RE = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -302,20 +306,39 @@ def background_workers(db: Database, broker: Broker, settings: Settings) -> tupl
     return relay, dispatcher
 
 
-async def sweep_periodically(db: Database, settings: Settings) -> None:
-    """Complete delivered orders whose return window has closed."""
-    from datetime import UTC, datetime
-
+async def complete_due_orders(db: Database, settings: Settings, now: datetime,
+                              on_commit: Callable[[], None] | None = None) -> int:
+    """Complete delivered orders whose return window has closed (as of `now`); how many."""
     from app.services.orders import complete_orders
     from app.services.unit_of_work import Actor, UnitOfWork
 
+    async with UnitOfWork(db, Actor(viewer=None, request_id="sweep"), now, on_commit=on_commit) as uow:
+        return await complete_orders(uow=uow, window_days=settings.return_window_days)
+
+
+async def check_exceptions(db: Database, settings: Settings, now: datetime,
+                           on_commit: Callable[[], None] | None = None) -> "SweepOutcome":
+    """Run the operational checks as of `now`: open what they find, resolve what cleared."""
+    from app.services.exceptions import sweep_exceptions, thresholds
+    from app.services.unit_of_work import Actor, UnitOfWork
+
+    async with UnitOfWork(db, Actor(viewer=None, request_id="sweep"), now, on_commit=on_commit) as uow:
+        return await sweep_exceptions(uow=uow, thresholds=thresholds(settings))
+
+
+async def sweep_periodically(db: Database, settings: Settings, on_commit: Callable[[], None] | None = None) -> None:
+    """Every minute: complete delivered orders whose return window has closed, and run the
+    operational checks. Each process runs it; concurrent sweeps are safe (skip-locked orders,
+    exceptions opened with ON CONFLICT DO NOTHING)."""
     while True:
         await asyncio.sleep(SWEEP_EVERY_SECONDS)
-        try:
-            async with UnitOfWork(db, Actor(viewer=None, request_id="sweep"), datetime.now(UTC)) as uow:
-                await complete_orders(uow=uow, window_days=settings.return_window_days)
-        except Exception:
-            logger.exception("completing orders failed")
+        now = datetime.now(UTC)
+        for what, step in (("completing orders", complete_due_orders), ("running the operational checks",
+                                                                        check_exceptions)):
+            try:
+                await step(db, settings, now, on_commit)
+            except Exception:
+                logger.exception("%s failed", what)
 
 
 def create_app(settings: Settings | None = None, *, tune_gc: bool = False, span_exporter: Any = None) -> Starlette:
@@ -341,7 +364,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False, span_
         state["graphql"] = GraphQLApp(db=db, settings=settings, broker=broker, gateways=gateways,
                                       on_commit=relay.wake if settings.run_relay else None, limiter=limiter,
                                       telemetry=telemetry)
-        tasks = [asyncio.create_task(sweep_periodically(db, settings))]
+        tasks = [asyncio.create_task(sweep_periodically(db, settings, relay.wake if settings.run_relay else None))]
         if settings.run_relay:
             tasks += [asyncio.create_task(relay.run()), asyncio.create_task(dispatcher.run())]
         if tune_gc:

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     # <url>/v1/traces unless the URL already ends so), e.g. http://127.0.0.1:4318.
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str = "commerce-graph"
+    # Operational checks of the sweep (app/services/exceptions.py): how long an order may stay
+    # unshipped after it was placed, a return wait in one status, an approval wait for a decision,
+    # and the oldest unpublished outbox event age, before an exception opens.
+    fulfillment_sla_hours: float = 48.0
+    return_sla_hours: float = 72.0
+    approval_sla_hours: float = 24.0
+    outbox_lag_alert_seconds: float = 300.0
 
     @field_validator("currency")
     @classmethod
@@ -99,6 +106,13 @@ class Settings(BaseSettings):
     def _not_negative(cls, value: float) -> float:
         if value < 0:
             raise ValueError("COMMERCE_USER_CACHE_SECONDS must be 0 or more")
+        return value
+
+    @field_validator("fulfillment_sla_hours", "return_sla_hours", "approval_sla_hours", "outbox_lag_alert_seconds")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError("operational thresholds must be above 0")
         return value
 
     @field_validator("max_ws_connections_per_user", "max_ws_connections_per_address")

@@ -7,6 +7,7 @@ from models.campaign import Campaign, campaign_channels, campaign_products
 from models.cart import Cart, CartLine
 from models.catalog import Category, Product, ProductVariant
 from models.channel import Channel, DeliveryMethod, Warehouse, delivery_method_channels
+from models.exceptions import OperationalException
 from models.fulfillment import Fulfillment, FulfillmentLine
 from models.idempotency import IdempotencyKey
 from models.inventory import Stock
@@ -31,6 +32,7 @@ __all__ = [
     "FulfillmentLine",
     "IdempotencyKey",
     "InboundWebhook",
+    "OperationalException",
     "OrderLine",
     "OutboxEvent",
     "Payment",

@@ -15,6 +15,7 @@ from schema.campaign import Campaign
 from schema.catalog import Category, Product, ProductVariant
 from schema.common import Node
 from schema.errors import PublicError
+from schema.exceptions import OperationalException
 from schema.fulfillment import Fulfillment
 from schema.returns import ApprovalRequest, ReturnRequest
 from schema.store import Channel, DeliveryMethod, Warehouse
@@ -104,6 +105,13 @@ async def _approval(info: Info, pk: int) -> Node | None:
     return ApprovalRequest.from_row(row) if row else None
 
 
+async def _operational_exception(info: Info, pk: int) -> Node | None:
+    if not _reads(info, Readable.OPERATIONAL_EXCEPTION):
+        return None
+    row = await info.context.orders.operational_exception.load(pk)
+    return OperationalException.from_row(row) if row else None
+
+
 NODE_RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Product": _product,
     "ProductVariant": _variant,
@@ -117,6 +125,7 @@ NODE_RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Fulfillment": _fulfillment,
     "ReturnRequest": _return_request,
     "ApprovalRequest": _approval,
+    "OperationalException": _operational_exception,
 }
 TEXT_KEYED: dict[str, Callable[[Info, str], Awaitable[Node | None]]] = {"Cart": _cart}
 

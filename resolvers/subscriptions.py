@@ -2,14 +2,15 @@
 
 The read policy (app/policy/reads.py) decides when subscribing and again for every pushed event,
 against the event's order as it is then: an order's customer and the staff who may read orders
-follow one order; only staff who may read every order follow them all (orderId omitted). Before
+follow one order; only staff who may read every order follow them all (orderId omitted); staff who
+may read operational exceptions follow them as they open and resolve. Before
 every event the connection's viewer is read anew from its token (current roles and active flag,
 within COMMERCE_USER_CACHE_SECONDS); an expired token or a deactivated user ends the subscription
 with UNAUTHENTICATED, and an event the viewer may no longer read is not sent: the subscription ends
 with PERMISSION_DENIED."""
 
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from datetime import datetime
 from typing import Any
 
@@ -20,14 +21,17 @@ from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus
 from app.domain.states import OrderStatus as DomainOrderStatus
 from app.ids import decode_int_id
 from app.policy.reads import Readable, may_read, may_read_order
+from app.services.exceptions import TOPICS as EXCEPTION_TOPICS
 from resolvers.base import Info, currency
 from schema.errors import PermissionDenied, PublicError, Unauthenticated
+from schema.exceptions import OperationalException
 from schema.fulfillment import Fulfillment
 from schema.order import EcommerceOrder
 from schema.subscriptions import FulfillmentUpdate, OrderUpdate
 
 SEEN_LIMIT = 1000
 EVERY_ORDER = "orders"  # the broker channel of every order's events
+EVENTS = "events"  # the broker channel of every other subject's events (app/integrations/outbox.channels_for)
 
 
 def _signed_in(info: Info) -> None:
@@ -59,14 +63,14 @@ async def _readable_order(info: Info, channel: str, order_id: int) -> Any:
     return row
 
 
-async def _events(info: Info, channel: str, topic: str) -> AsyncIterator[dict[str, Any]]:
-    """Messages of one topic on a channel, each once (the relay delivers at least once)."""
+async def _events(info: Info, channel: str, topics: Collection[str]) -> AsyncIterator[dict[str, Any]]:
+    """Messages of these topics on a channel, each once (the relay delivers at least once)."""
     broker = info.context.broker
     if broker is None:
         raise PublicError("Live updates are not available here.", "UNAVAILABLE")
     seen: OrderedDict[str, None] = OrderedDict()
     async for message in broker.subscribe(channel):
-        if message.get("topic") != topic or message["id"] in seen:
+        if message.get("topic") not in topics or message["id"] in seen:
             continue
         seen[message["id"]] = None
         if len(seen) > SEEN_LIMIT:
@@ -92,7 +96,7 @@ def _moment(message: dict[str, Any]) -> datetime:
 
 
 async def _order_stream(info: Info, channel: str) -> AsyncGenerator[OrderUpdate, None]:
-    async for message in _events(info, channel, "order.status_changed"):
+    async for message in _events(info, channel, ("order.status_changed",)):
         payload = message["payload"]
         row = await _readable_order(info, channel, int(message["subjectId"]))
         yield OrderUpdate(order=EcommerceOrder.from_row(row, currency(info)),
@@ -101,7 +105,7 @@ async def _order_stream(info: Info, channel: str) -> AsyncGenerator[OrderUpdate,
 
 
 async def _fulfillment_stream(info: Info, channel: str) -> AsyncGenerator[FulfillmentUpdate, None]:
-    async for message in _events(info, channel, "fulfillment.status_changed"):
+    async for message in _events(info, channel, ("fulfillment.status_changed",)):
         payload = message["payload"]
         row = await info.context.orders.fulfillment.load(int(payload["fulfillmentId"]))
         await _readable_order(info, channel, row.order_id)
@@ -109,6 +113,15 @@ async def _fulfillment_stream(info: Info, channel: str) -> AsyncGenerator[Fulfil
             fulfillment=Fulfillment.from_row(row),
             from_status=DomainFulfillmentStatus(payload["from"]) if payload.get("from") else None,
             to_status=DomainFulfillmentStatus(payload["to"]), occurred_at=_moment(message))
+
+
+async def _exception_stream(info: Info) -> AsyncGenerator[OperationalException, None]:
+    async for message in _events(info, EVENTS, EXCEPTION_TOPICS):
+        if not may_read(info.context.viewer, Readable.OPERATIONAL_EXCEPTION):
+            raise PermissionDenied("You may no longer follow operational exceptions.")
+        row = await info.context.orders.operational_exception.load(int(message["subjectId"]))
+        if row is not None:
+            yield OperationalException.from_row(row)
 
 
 @strawberry.type(description="Live updates.")
@@ -124,3 +137,11 @@ class Subscription:
     async def fulfillment_updated(self, info: Info, order_id: strawberry.ID | None = None
                                   ) -> AsyncGenerator[FulfillmentUpdate, None]:
         return _fulfillment_stream(info, await _followed_channel(info, order_id))
+
+    @strawberry.subscription(description="SUPPORT, FULFILLMENT, MANAGER, ADMIN: every operational exception as it "
+                                         "opens and as it is resolved, as it is when the event is pushed.")
+    async def operational_exception_changed(self, info: Info) -> AsyncGenerator[OperationalException, None]:
+        _signed_in(info)
+        if not may_read(info.context.viewer, Readable.OPERATIONAL_EXCEPTION):
+            raise PermissionDenied("Only staff who may read operational exceptions may follow them.")
+        return _exception_stream(info)

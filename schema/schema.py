@@ -20,6 +20,7 @@ from resolvers.audit import AuditQuery
 from resolvers.campaign import CampaignMutation, CampaignQuery
 from resolvers.cart import CartMutation, CartQuery
 from resolvers.catalog import CatalogMutation, CatalogQuery
+from resolvers.exceptions import ExceptionMutation, ExceptionQuery
 from resolvers.fulfillment import FulfillmentMutation
 from resolvers.node import NodeQuery
 from resolvers.order import OrderMutation, OrderQuery
@@ -45,13 +46,13 @@ class Schema(strawberry.Schema):
 
 @strawberry.type(description="Everything a client can read.")
 class Query(NodeQuery, StoreQuery, CatalogQuery, CampaignQuery, AccountQuery, CartQuery, OrderQuery, ReturnQuery,
-            AuditQuery, ReportQuery, WebhookQuery):
+            AuditQuery, ReportQuery, WebhookQuery, ExceptionQuery):
     pass
 
 
 @strawberry.type(description="Everything a client can change; each takes one input and returns userErrors.")
 class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation, CartMutation, OrderMutation,
-               FulfillmentMutation, ReturnMutation, WebhookMutation):
+               FulfillmentMutation, ReturnMutation, WebhookMutation, ExceptionMutation):
     pass
 
 

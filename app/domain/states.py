@@ -70,6 +70,11 @@ class ApprovalStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
+class ExceptionStatus(StrEnum):
+    OPEN = "OPEN"
+    RESOLVED = "RESOLVED"
+
+
 S = TypeVar("S", bound=StrEnum)
 Transitions = Mapping[S, frozenset[S]]
 
@@ -132,6 +137,13 @@ APPROVAL_TRANSITIONS: Transitions[ApprovalStatus] = {
     ApprovalStatus.PENDING: frozenset({ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}),
     ApprovalStatus.APPROVED: frozenset(),
     ApprovalStatus.REJECTED: frozenset(),
+}
+
+
+# Opened by a check; resolved once, by the sweep when its condition clears or by staff with a note.
+EXCEPTION_TRANSITIONS: Transitions[ExceptionStatus] = {
+    ExceptionStatus.OPEN: frozenset({ExceptionStatus.RESOLVED}),
+    ExceptionStatus.RESOLVED: frozenset(),
 }
 
 

@@ -18,6 +18,7 @@ from models import (
     EcommerceOrder,
     Fulfillment,
     FulfillmentLine,
+    OperationalException,
     OrderLine,
     Payment,
     ReturnLine,
@@ -74,6 +75,9 @@ class OrderLoaders:
             .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_request_id)
             .where(ReturnLine.order_line_id.in_(ids), ReturnRequest.received_at.isnot(None))
             .group_by(ReturnLine.order_line_id), default=0)
+
+        self.operational_exception = one_per_key(
+            db, lambda ids: select(*OperationalException.__table__.c).where(OperationalException.id.in_(ids)))
 
         self.webhook_attempts = many_per_key(
             db, lambda ids: select(*WebhookAttempt.__table__.c).where(WebhookAttempt.delivery_id.in_(ids))

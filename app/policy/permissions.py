@@ -34,6 +34,9 @@ class Permission(StrEnum):
     READ_REPORTS = "READ_REPORTS"
     MANAGE_INTEGRATIONS = "MANAGE_INTEGRATIONS"  # webhook endpoints and their delivery log
     READ_CUSTOMERS = "READ_CUSTOMERS"  # customer records ("customers list")
+    READ_OPERATIONS = "READ_OPERATIONS"  # operational exceptions (and their live feed), systemHealth
+    RESOLVE_EXCEPTION = "RESOLVE_EXCEPTION"  # resolve an operational exception with a note
+    RESOLVE_SETTLEMENT_EXCEPTION = "RESOLVE_SETTLEMENT_EXCEPTION"  # ... one about money (app/policy/exceptions.py)
 
 
 R = Role
@@ -54,6 +57,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.READ_REPORTS: frozenset({R.MERCHANDISER, R.MANAGER, R.ADMIN}),
     Permission.MANAGE_INTEGRATIONS: frozenset({R.ADMIN}),
     Permission.READ_CUSTOMERS: frozenset({R.SUPPORT, R.MANAGER, R.ADMIN}),
+    Permission.READ_OPERATIONS: frozenset({R.SUPPORT, R.FULFILLMENT, R.MANAGER, R.ADMIN}),
+    Permission.RESOLVE_EXCEPTION: frozenset({R.SUPPORT, R.FULFILLMENT, R.MANAGER, R.ADMIN}),
+    Permission.RESOLVE_SETTLEMENT_EXCEPTION: frozenset({R.SUPPORT, R.MANAGER, R.ADMIN}),
 }
 
 

@@ -18,6 +18,7 @@ one action table:
 | audit events; auditVerify | READ_AUDIT (SUPPORT, MANAGER, ADMIN); VERIFY_AUDIT (ADMIN) |
 | webhook endpoints and deliveries | MANAGE_INTEGRATIONS (ADMIN) |
 | the sales report | READ_REPORTS (MERCHANDISER, MANAGER, ADMIN) |
+| operational exceptions (list, node, live feed); systemHealth | READ_OPERATIONS (SUPPORT, FULFILLMENT, MANAGER, ADMIN) |
 | released campaigns (ACTIVE, PAUSED, ENDED) | everyone |
 | unreleased campaigns (DRAFT, SCHEDULED), codes not yet live | MANAGE_CATALOG or READ_REPORTS (MERCHANDISER, MANAGER, ADMIN) |
 | categories, products, variants, channels, delivery methods | everyone |
@@ -84,6 +85,8 @@ class Readable(StrEnum):
     CAMPAIGN = "CAMPAIGN"  # released campaigns and live codes
     UNRELEASED_CAMPAIGN = "UNRELEASED_CAMPAIGN"  # DRAFT and SCHEDULED campaigns, codes not yet live
     CATALOG = "CATALOG"  # categories, products, variants, channels, delivery methods
+    OPERATIONAL_EXCEPTION = "OPERATIONAL_EXCEPTION"  # the exceptions queue, one by node, its live feed
+    SYSTEM_HEALTH = "SYSTEM_HEALTH"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,8 @@ READS: Mapping[Readable, ReadRule] = {
     Readable.CAMPAIGN: ReadRule(everyone=True),
     Readable.UNRELEASED_CAMPAIGN: ReadRule(_any(P.MANAGE_CATALOG, P.READ_REPORTS)),
     Readable.CATALOG: ReadRule(everyone=True),
+    Readable.OPERATIONAL_EXCEPTION: ReadRule(_any(P.READ_OPERATIONS)),
+    Readable.SYSTEM_HEALTH: ReadRule(_any(P.READ_OPERATIONS)),
 }
 
 

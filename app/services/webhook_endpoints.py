@@ -16,7 +16,7 @@ from models import WebhookEndpoint
 
 EVENT_TYPES = frozenset({"order.created", "order.status_changed", "payment.status_changed",
                          "fulfillment.status_changed", "return.status_changed", "customer.registered",
-                         "campaign.status_changed"})
+                         "campaign.status_changed", "exception.opened", "exception.resolved"})
 
 
 async def create_endpoint(*, uow: UnitOfWork, url: str, event_types: Sequence[str] | None,

@@ -13,7 +13,8 @@ One store is seeded per test: customer CUSTOMER (ann@example.com) owns an order 
 fulfilled from warehouse MAIN, returned late with an approval (reason and evidence), and discounted
 by a SCHEDULED campaign's code; she also has an open cart with that code. Campaigns: DRAFT and
 SCHEDULED ones with codes, an ACTIVE one announced before its start (code not yet live), a live one.
-A webhook endpoint has deliveries; writes left an audit trail.
+A webhook endpoint has deliveries; writes left an audit trail. The return waited past its SLA (the
+sweep ran with its clock moved on), so an operational exception is open about it.
 
 How an outcome is read: "seen" means the protected object (or data) came back. A reader must see
 it without any error. Anyone else must not see it, and may get only PERMISSION_DENIED or
@@ -52,12 +53,14 @@ from app.domain.campaigns import DiscountType
 from app.domain.states import CampaignStatus
 from app.ids import decode_id, encode_id
 from app.loaders.accounts import customer_by_id
+from app.main import check_exceptions
 from app.policy.permissions import GRANTS, Permission, Role
 from app.reports.sales import Kpis
 from app.services import campaigns as campaign_service
 from models import AuditEvent as AuditRow
 from models import Channel as ChannelRow
 from models import EcommerceOrder as OrderRow
+from models import OperationalException as ExceptionRow
 from models import ProductVariant as VariantRow
 from models import ReturnRequest as ReturnRow
 from models import WebhookDelivery as DeliveryRow
@@ -109,6 +112,7 @@ DECIDERS = actors(MANAGER, ADMIN)  # approvalRequests: "Managers only"
 AUDITORS = actors(SUPPORT, MANAGER, ADMIN)
 ADMINS = actors(ADMIN)  # auditVerify, webhooks
 REPORTERS = actors(MERCHANDISER, MANAGER, ADMIN)  # salesReport
+OPERATIONS = ORDER_STAFF  # "exceptions (list, resolve), systemHealth | SUPPORT, FULFILLMENT, MANAGER, ADMIN"
 CAMPAIGN_STAFF = actors(MERCHANDISER, MANAGER, ADMIN)  # unreleased campaigns, codes not yet live
 
 # --- the store -------------------------------------------------------------------------------------
@@ -237,12 +241,16 @@ async def seed(client: GraphQLClient) -> Store:
     endpoint = (await store.ok(WEBHOOK_CREATE, "webhookEndpointCreate", {
         "url": "https://93.184.216.34/hooks/1", "eventTypes": [], "description": "CRM"}))["endpoint"]
     await store.publish_events()  # queues webhook deliveries for everything so far
+    # The return has waited past its SLA: the sweep, its clock moved on, opens an exception about it.
+    await check_exceptions(db, client.settings, now + timedelta(hours=client.settings.return_sla_hours + 1))
+    await store.publish_events()
 
     async with db.read() as conn:
         audit_sequence = await conn.scalar(select(AuditRow.sequence).limit(1))
         delivery = await conn.scalar(select(DeliveryRow.id).limit(1))
         web = await conn.scalar(select(ChannelRow.id).where(ChannelRow.slug == "web"))
-    assert audit_sequence is not None and delivery is not None
+        exception = await conn.scalar(select(ExceptionRow.id).where(ExceptionRow.kind == "RETURN_AWAITING_ACTION"))
+    assert audit_sequence is not None and delivery is not None and exception is not None
 
     store.cart_key = cart_id
     store.pks.update(customer=customer_pk, order=order_pk, shirt=shirt, shirt_variant=shirt_variant, tees=tees,
@@ -256,6 +264,7 @@ async def seed(client: GraphQLClient) -> Store:
         "variant_tee": encode_id("ProductVariant", shop.variants["TEE-0"]), "tees": encode_id("Category", tees),
         "apparel": encode_id("Category", apparel), "endpoint": endpoint["id"],
         "audit_event": encode_id("AuditEvent", audit_sequence), "delivery": encode_id("WebhookDelivery", delivery),
+        "exception": encode_id("OperationalException", exception),
         **{f"campaign_{k}": encode_id("Campaign", v) for k, v in campaigns.items()},
     })
     return store
@@ -365,6 +374,10 @@ ROOT_FIELDS: dict[str, tuple[Case, ...] | str] = {
     "webhookEndpoints": (Case("{ webhookEndpoints { id } }", ADMINS, lists_id("endpoint", "webhookEndpoints")),),
     "webhookDeliveries": (Case("{ webhookDeliveries(first: 5) { edges { node { id } } } }", ADMINS,
                                lambda s, a, d: bool(edge_ids(at(d, "webhookDeliveries")))),),
+    "operationalExceptions": (Case("{ operationalExceptions(first: 50) { edges { node { id summary } } } }",
+                                   OPERATIONS, lists_id("exception", "operationalExceptions")),),
+    "systemHealth": (Case("{ systemHealth { openExceptions outboxPending } }", OPERATIONS,
+                          lambda s, a, d: (at(d, "systemHealth", "openExceptions") or 0) > 0),),
 }
 
 # --- expected: node types ----------------------------------------------------------------------------
@@ -385,6 +398,7 @@ NODE_TYPES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "Fulfillment": (("fulfillment", ORDER_READERS),),
     "ReturnRequest": (("return", ORDER_READERS),),
     "ApprovalRequest": (("approval", APPROVAL_READERS),),
+    "OperationalException": (("exception", OPERATIONS),),
     # Not served by node(id:), so null for everyone: read through their staff-only root lists.
     "AuditEvent": (("audit_event", NOBODY),),
     "WebhookEndpoint": (("endpoint", NOBODY),),
@@ -441,10 +455,13 @@ NOT_READS = ("Payload", "Edge")
 ORDER_UPDATED = "subscription($id: ID) { orderUpdated(orderId: $id) { toStatus order { id email } } }"
 FULFILLMENT_UPDATED = ("subscription($id: ID) { fulfillmentUpdated(orderId: $id) "
                        "{ toStatus fulfillment { id order { id email } } } }")
+EXCEPTION_CHANGED = "subscription { operationalExceptionChanged { id status summary } }"
 SUBSCRIPTIONS: dict[str, tuple[tuple[str, bool, frozenset[str]], ...]] = {
     # field: (document, with orderId (of CUSTOMER's order), who may follow)
     "orderUpdated": ((ORDER_UPDATED, True, ORDER_READERS), (ORDER_UPDATED, False, ORDER_STAFF)),
     "fulfillmentUpdated": ((FULFILLMENT_UPDATED, True, ORDER_READERS), (FULFILLMENT_UPDATED, False, ORDER_STAFF)),
+    # Fed by the seeded exception's resolution (the order subscriptions by a fulfillment).
+    "operationalExceptionChanged": ((EXCEPTION_CHANGED, False, OPERATIONS),),
 }
 
 # --- the schema ----------------------------------------------------------------------------------------
@@ -668,6 +685,17 @@ async def fulfill(store: Store, order: dict[str, Any]) -> None:
     await store.publish_events()
 
 
+EXCEPTION_RESOLVE = ("mutation($input: OperationalExceptionResolveInput!) { operationalExceptionResolve(input: $input) "
+                     "{ exception { id } userErrors { code message field } } }")
+
+
+async def resolve_exception(store: Store) -> None:
+    """The seeded exception resolved by an admin: one exception event."""
+    await store.ok(EXCEPTION_RESOLVE, "operationalExceptionResolve",
+                   {"exceptionId": store.ids["exception"], "resolution": "Customer called back"})
+    await store.publish_events()
+
+
 async def test_subscriptions_admit_and_feed_each_actor_as_the_table_says(client: GraphQLClient) -> None:
     store = await seed(client)
     order = await store.confirmed_order({"TEE-0": 1})
@@ -694,11 +722,13 @@ async def test_subscriptions_admit_and_feed_each_actor_as_the_table_says(client:
                         mismatches.append(mismatch or f"{actor} on {what}: no refusal but {refused}")
         await wait_for_subscribers(store, len(followers))
         await fulfill(store, order)
+        await resolve_exception(store)
         for actor, what, subscriber in followers:
             message = await subscriber.next()
             update = next(iter((at(message.get("payload"), "data") or {}).values()), None) or {}
-            got = at(update, "order", "id") or at(update, "fulfillment", "order", "id")
-            mismatch = verdict(actor, what, allowed=True, seen=got == order["id"], errors=errors_of(message))
+            got = at(update, "order", "id") or at(update, "fulfillment", "order", "id") or update.get("id")
+            expected = store.ids["exception"] if what.startswith("operationalExceptionChanged") else order["id"]
+            mismatch = verdict(actor, what, allowed=True, seen=got == expected, errors=errors_of(message))
             if mismatch:
                 mismatches.append(mismatch)
     assert not mismatches, report(mismatches)
@@ -726,6 +756,19 @@ async def test_every_pushed_event_asks_the_policy_again(client: GraphQLClient,
             assert not at(refused.get("payload"), "data"), refused
             assert ANN not in json.dumps(refused)
             assert (await subscriber.next())["type"] == "complete"
+
+
+async def test_an_exception_follower_who_may_no_longer_read_them_gets_permission_denied(
+        client: GraphQLClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = await seed(client)
+    async with subscribe_asgi(client.app, EXCEPTION_CHANGED, {}, token=store.tokens[FULFILLMENT]) as subscriber:
+        await wait_for_subscribers(store, 1)
+        monkeypatch.setitem(GRANTS, Permission.READ_OPERATIONS, frozenset({Role.ADMIN}))
+        await resolve_exception(store)
+        refused = await subscriber.next()
+        assert [e["extensions"]["code"] for e in errors_of(refused)] == ["PERMISSION_DENIED"], refused
+        assert not at(refused.get("payload"), "data"), refused
+        assert (await subscriber.next())["type"] == "complete"
 
 
 @pytest.mark.parametrize("change", ["deactivated", "demoted"])

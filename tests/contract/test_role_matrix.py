@@ -42,6 +42,7 @@ Interpretation choices (DESIGN.md Roles rows in quotes):
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -50,10 +51,11 @@ from graphql import build_schema as build_sdl
 from sqlalchemy import select
 
 from app.db import Database
-from app.ids import encode_id
+from app.ids import decode_id, encode_id
+from app.main import check_exceptions
 from app.policy.permissions import Role
 from app.services import catalog
-from models import Base
+from models import Base, OperationalException
 from schema.schema import build_schema
 from tests.support import factory
 from tests.support.client import GraphQLClient
@@ -103,6 +105,8 @@ RETURN_DECIDE_ROW = "approve/reject/refund return: SUPPORT, MANAGER, ADMIN"
 # Not in the Roles table: webhook endpoints are store configuration, like "channels, warehouses,
 # delivery methods: ADMIN" (DESIGN.md "Events, live updates and integrations"; the schema says ADMIN).
 WEBHOOK_ROW = "integrations (not in the table; read as channels, warehouses, delivery methods): ADMIN"
+EXCEPTIONS_ROW = ("exceptions (list, resolve), systemHealth: SUPPORT, FULFILLMENT, MANAGER, ADMIN (resolve: not "
+                  "FULFILLMENT for settlement kinds)")
 
 MATRIX: dict[str, Rule] = {
     "customerRegister": rule(*EVERYONE, row="sign-up (not in the table): everyone",
@@ -157,6 +161,10 @@ MATRIX: dict[str, Rule] = {
                                   "approved with evidence"),
     "webhookEndpointCreate": rule(ADMIN, row=WEBHOOK_ROW, subject="a new https endpoint for order.created"),
     "webhookEndpointDeactivate": rule(ADMIN, row=WEBHOOK_ROW, subject="an active endpoint"),
+    "operationalExceptionResolve": rule(SUPPORT, FULFILLMENT, MANAGER, ADMIN, row=EXCEPTIONS_ROW,
+                                        subject="an OPEN APPROVAL_AWAITING_DECISION exception: a pending approval "
+                                                "past its SLA, found by the sweep with its clock moved on "
+                                                "(tests/api/test_exceptions.py: FULFILLMENT and settlement kinds)"),
 }
 
 # Mutations that act on an existing cart: also run on carts the caller created, and on guest carts.
@@ -467,6 +475,20 @@ async def webhook_endpoint_deactivate(w: World) -> dict[str, Any]:
     return {"endpointId": created["endpoint"]["id"]}
 
 
+async def operational_exception_resolve(w: World) -> dict[str, Any]:
+    approval = await w.pending_approval()
+    settings = w.client.settings
+    await check_exceptions(w.db, settings, datetime.now(UTC) + timedelta(hours=settings.approval_sla_hours + 1))
+    decoded = decode_id(approval["id"])
+    assert decoded is not None
+    async with w.db.read() as conn:
+        exception = await conn.scalar(select(OperationalException.id).where(
+            OperationalException.subject_type == "ApprovalRequest", OperationalException.subject_id == int(decoded[1]),
+            OperationalException.status == "OPEN"))
+    assert exception is not None
+    return {"exceptionId": w.gid("OperationalException", exception), "resolution": "The manager is on leave"}
+
+
 BUILDERS: dict[str, Builder] = {
     "customerRegister": customer_register,
     "tokenCreate": token_create,
@@ -500,6 +522,7 @@ BUILDERS: dict[str, Builder] = {
     "approvalRequestDecide": approval_request_decide,
     "webhookEndpointCreate": webhook_endpoint_create,
     "webhookEndpointDeactivate": webhook_endpoint_deactivate,
+    "operationalExceptionResolve": operational_exception_resolve,
 }
 
 

@@ -53,6 +53,9 @@ EXPECTED_STAFF: dict[Readable, set[Role]] = {
     Readable.CAMPAIGN: ALL_STAFF,
     Readable.UNRELEASED_CAMPAIGN: {R.MERCHANDISER, R.MANAGER, R.ADMIN},
     Readable.CATALOG: ALL_STAFF,
+    # "exceptions (list, resolve), systemHealth | SUPPORT, FULFILLMENT, MANAGER, ADMIN"
+    Readable.OPERATIONAL_EXCEPTION: ORDER_STAFF,
+    Readable.SYSTEM_HEALTH: ORDER_STAFF,
 }
 PUBLIC = {Readable.CAMPAIGN, Readable.CATALOG}
 OWNED = {Readable.ORDER, Readable.CUSTOMER, Readable.CART}

@@ -9,6 +9,7 @@ from app.domain.states import (
     APPROVAL_TRANSITIONS,
     CAMPAIGN_TRANSITIONS,
     CART_TRANSITIONS,
+    EXCEPTION_TRANSITIONS,
     FULFILLMENT_TRANSITIONS,
     ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
@@ -21,7 +22,7 @@ from app.domain.states import (
 TABLES = {
     "campaign": CAMPAIGN_TRANSITIONS, "cart": CART_TRANSITIONS, "order": ORDER_TRANSITIONS,
     "payment": PAYMENT_TRANSITIONS, "fulfillment": FULFILLMENT_TRANSITIONS, "return": RETURN_TRANSITIONS,
-    "approval": APPROVAL_TRANSITIONS,
+    "approval": APPROVAL_TRANSITIONS, "operational exception": EXCEPTION_TRANSITIONS,
 }
 
 

@@ -1,6 +1,6 @@
 """Request ids on outbox events and webhook deliveries.
 
-Revision ID: 0009_request_ids
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-10 10:00:00
 
@@ -11,7 +11,7 @@ X-Request-Id. Rows written before this revision have none.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009_request_ids'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
