@@ -17,7 +17,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import Database
@@ -39,7 +39,6 @@ MAX_ERROR_CODES = 50
 OTHER = "other"
 # How long one gauge source may take at scrape time before it is left out of that scrape.
 SOURCE_TIMEOUT_SECONDS = 5.0
-OPERATIONAL_EXCEPTIONS_TABLE = "operational_exceptions"
 
 
 class BoundedLabels:
@@ -205,14 +204,16 @@ async def webhook_deliveries(conn: AsyncConnection) -> list[Sample]:
 
 
 async def open_exceptions(conn: AsyncConnection) -> list[Sample]:
-    """Open rows of `operational_exceptions` by kind; nothing while that table does not exist.
-    The work that adds the table should register its own reader under the same name."""
-    exists = await conn.run_sync(lambda sync: inspect(sync).has_table(OPERATIONAL_EXCEPTIONS_TABLE))
-    if not exists:
-        return []
-    rows = (await conn.execute(text(f"SELECT kind, count(*) FROM {OPERATIONAL_EXCEPTIONS_TABLE} "
-                                    "WHERE status = 'OPEN' GROUP BY kind"))).all()
-    return [((str(kind),), float(count)) for kind, count in rows]
+    """Open operational exceptions by kind, every kind listed (0 when none is open)."""
+    from app.domain.exceptions import ExceptionKind
+    from app.domain.states import ExceptionStatus
+    from models import OperationalException
+
+    rows = (await conn.execute(select(OperationalException.kind, func.count())
+                               .where(OperationalException.status == ExceptionStatus.OPEN)
+                               .group_by(OperationalException.kind))).all()
+    counts = {kind.value: 0 for kind in ExceptionKind} | {str(kind): count for kind, count in rows}
+    return [((kind,), float(count)) for kind, count in sorted(counts.items())]
 
 
 def pool_readers(db: Database) -> dict[str, LocalReader]:

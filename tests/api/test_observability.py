@@ -271,7 +271,8 @@ async def test_metrics_show_latency_errors_outbox_webhooks_subscriptions_and_poo
     assert checked_out and all(value >= 0 for value in checked_out.values())
     assert all(value > 0 for value in samples(text, "commerce_db_pool_size").values())
     assert samples(text, "commerce_http_responses_total")['{route="/graphql",status="200"}'] >= 1
-    assert "commerce_open_exceptions" not in text  # no operational_exceptions table: nothing for it
+    open_exceptions = samples(text, "commerce_open_exceptions")
+    assert len(open_exceptions) == 8 and set(open_exceptions.values()) == {0}  # every kind, none open
 
     assert await client.app.state.runtime["relay"].publish_pending() == pending
     subscription = "subscription($id: ID) { orderUpdated(orderId: $id) { toStatus } }"
@@ -290,17 +291,17 @@ async def test_metrics_show_latency_errors_outbox_webhooks_subscriptions_and_poo
 async def test_gauge_sources_plug_in_and_a_failing_one_is_left_out(client: GraphQLClient) -> None:
     metrics = client.app.state.telemetry.metrics
 
-    async def open_by_kind(conn: Any) -> list[tuple[tuple[str, ...], float]]:
-        return [(("stock_mismatch",), 2.0), (("payment_stuck",), 1.0)]
+    async def parcels_by_carrier(conn: Any) -> list[tuple[tuple[str, ...], float]]:
+        return [(("dhl",), 2.0), (("ups",), 1.0)]
 
     async def broken(conn: Any) -> list[tuple[tuple[str, ...], float]]:
         raise RuntimeError("no such table")
 
-    metrics.register_gauge_source("commerce_open_exceptions", "Open operational exceptions, by kind",
-                                  labels=("kind",), read_db=open_by_kind)
+    metrics.register_gauge_source("commerce_parcels", "Parcels in transit, by carrier",
+                                  labels=("carrier",), read_db=parcels_by_carrier)
     metrics.register_gauge_source("commerce_broken", "fails", read_db=broken)
     text = await scrape(client)
-    assert samples(text, "commerce_open_exceptions") == {'{kind="stock_mismatch"}': 2, '{kind="payment_stuck"}': 1}
+    assert samples(text, "commerce_parcels") == {'{carrier="dhl"}': 2, '{carrier="ups"}': 1}
     assert "commerce_broken " not in text
     assert samples(text, "commerce_metrics_source_failures_total") == {'{source="commerce_broken"}': 1}
 
