@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.db import Database
 from app.integrations.egress import WebhookEgress
@@ -166,7 +166,7 @@ async def test_the_delivery_log_keeps_error_classes_not_exception_text(
         assert await dispatcher.deliver_due(http) == 2
     for delivery_id, expected in ((answered, (503, "http_5xx")), (closed, (None, "connect_error"))):
         delivery, attempts = await logged(database, delivery_id)
-        assert (delivery.status, delivery.last_status_code, delivery.last_error) == ("PENDING", *expected)
+        assert (delivery.status, delivery.last_status_code, delivery.last_error) == ("RETRYING", *expected)
         assert attempts == [expected]
 
 
@@ -205,3 +205,38 @@ async def test_an_https_delivery_to_the_checked_address_verifies_the_certificate
     assert (await logged(database, mismatched))[1] == [(None, "tls_error")]
     assert sorted(n or "" for n in names) == ["crm.example.com", "other.example.com"]
     assert [headers["host"] for _, headers, _ in raw.requests] == [f"crm.example.com:{port}"]
+
+
+async def test_a_closed_port_fails_the_delivery_at_once_when_one_attempt_is_allowed(database: Database) -> None:
+    egress = WebhookEgress(allow_private=True)
+    delivery_id = await queue_delivery(database, await register(database, f"http://127.0.0.1:{free_port()}/hook",
+                                                                egress))
+    dispatcher = WebhookDispatcher(database, egress=egress, policy=RetryPolicy(max_attempts=1))
+    async with dispatcher.client() as http:
+        assert await dispatcher.deliver_due(http) == 1
+        assert await dispatcher.deliver_due(http) == 0  # FAILED is never picked up again by the worker
+    delivery, attempts = await logged(database, delivery_id)
+    assert (delivery.status, delivery.attempts, attempts) == ("FAILED", 1, [(None, "connect_error")])
+
+
+async def test_a_closed_port_passes_through_retrying_until_the_attempts_run_out(database: Database) -> None:
+    egress = WebhookEgress(allow_private=True)
+    delivery_id = await queue_delivery(database, await register(database, f"http://127.0.0.1:{free_port()}/hook",
+                                                                egress))
+    policy = RetryPolicy(base_seconds=30, max_attempts=3)
+    dispatcher = WebhookDispatcher(database, egress=egress, policy=policy)
+    seen = []
+    async with dispatcher.client() as http:
+        for _ in range(3):
+            before = datetime.now(UTC)
+            assert await dispatcher.deliver_due(http) == 1
+            delivery, _ = await logged(database, delivery_id)
+            seen.append((delivery.status, delivery.attempts))
+            if delivery.status == "RETRYING":  # due after the backoff, not before
+                assert delivery.next_attempt_at >= before + policy.delay(delivery.attempts)
+                assert await dispatcher.deliver_due(http) == 0
+                async with database.write_session() as session, session.begin():  # the backoff has passed
+                    await session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                                          .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+    assert seen == [("RETRYING", 1), ("RETRYING", 2), ("FAILED", 3)]
+    assert (await logged(database, delivery_id))[1] == [(None, "connect_error")] * 3
