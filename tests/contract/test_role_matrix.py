@@ -42,6 +42,7 @@ Interpretation choices (DESIGN.md Roles rows in quotes):
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -50,10 +51,11 @@ from graphql import build_schema as build_sdl
 from sqlalchemy import select
 
 from app.db import Database
-from app.ids import encode_id
+from app.domain.states import WebhookDeliveryStatus
+from app.ids import decode_int_id, encode_id
 from app.policy.permissions import Role
 from app.services import catalog
-from models import Base
+from models import Base, WebhookDelivery
 from schema.schema import build_schema
 from tests.support import factory
 from tests.support.client import GraphQLClient
@@ -157,6 +159,8 @@ MATRIX: dict[str, Rule] = {
                                   "approved with evidence"),
     "webhookEndpointCreate": rule(ADMIN, row=WEBHOOK_ROW, subject="a new https endpoint for order.created"),
     "webhookEndpointDeactivate": rule(ADMIN, row=WEBHOOK_ROW, subject="an active endpoint"),
+    "webhookDeliveryRetry": rule(ADMIN, row="webhook delivery retry: ADMIN",
+                                 subject="a FAILED delivery to an active endpoint"),
 }
 
 # Mutations that act on an existing cart: also run on carts the caller created, and on guest carts.
@@ -467,6 +471,19 @@ async def webhook_endpoint_deactivate(w: World) -> dict[str, Any]:
     return {"endpointId": created["endpoint"]["id"]}
 
 
+async def failed_delivery(w: World) -> dict[str, Any]:
+    created = await w.ok(WEBHOOK_CREATE, "webhookEndpointCreate", await webhook_endpoint_create(w), await w.admin())
+    now = datetime.now(UTC)
+    async with w.db.write_session() as session, session.begin():
+        delivery = WebhookDelivery(endpoint_id=decode_int_id(created["endpoint"]["id"], "WebhookEndpoint"),
+                                   event_id=str(uuid.uuid4()), topic="order.created", payload="{}",
+                                   status=WebhookDeliveryStatus.FAILED, attempts=10, next_attempt_at=now,
+                                   last_error="connect_error", created_at=now)
+        session.add(delivery)
+        await session.flush()
+        return {"deliveryId": w.gid("WebhookDelivery", delivery.id)}
+
+
 BUILDERS: dict[str, Builder] = {
     "customerRegister": customer_register,
     "tokenCreate": token_create,
@@ -500,6 +517,7 @@ BUILDERS: dict[str, Builder] = {
     "approvalRequestDecide": approval_request_decide,
     "webhookEndpointCreate": webhook_endpoint_create,
     "webhookEndpointDeactivate": webhook_endpoint_deactivate,
+    "webhookDeliveryRetry": failed_delivery,
 }
 
 
