@@ -42,6 +42,9 @@ def machines() -> list[Machine]:
                 "Decided by a MANAGER or ADMIN other than the requester, with evidence."),
         Machine("Campaign", "campaign", states.CampaignStatus, states.CAMPAIGN_TRANSITIONS),
         Machine("Cart", "cart", states.CartStatus, states.CART_TRANSITIONS),
+        Machine("Webhook delivery", "webhook-delivery", states.WebhookDeliveryStatus,
+                states.WEBHOOK_DELIVERY_TRANSITIONS,
+                "FAILED goes back to PENDING only through `webhookDeliveryRetry` (ADMIN, audited)."),
         Machine("Operational exception", "exception", states.ExceptionStatus, states.EXCEPTION_TRANSITIONS,
                 "Opened by the sweep's checks (one open per kind and subject); resolved by the sweep when "
                 "the condition clears, or by staff with a note."),

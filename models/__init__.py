@@ -1,7 +1,7 @@
 """SQLAlchemy 2.0 mapped classes; migrations live in models/migrations (Alembic)."""
 
 from models.account import Customer, RefreshToken, User
-from models.audit import AuditEvent, OutboxEvent
+from models.audit import AuditEvent, OutboxEvent, OutboxSubjectSequence
 from models.base import Base
 from models.campaign import Campaign, campaign_channels, campaign_products
 from models.cart import Cart, CartLine
@@ -35,6 +35,7 @@ __all__ = [
     "OperationalException",
     "OrderLine",
     "OutboxEvent",
+    "OutboxSubjectSequence",
     "Payment",
     "Product",
     "ProductVariant",

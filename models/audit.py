@@ -45,10 +45,24 @@ class OutboxEvent(Base):
     topic: Mapped[str] = mapped_column(String(64))
     subject_type: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str] = mapped_column(String(64))
-    # 1, 2, 3... per subject: consumers order and de-duplicate a subject's events by it.
+    # 1, 2, 3... per subject, without gaps, in commit order (OutboxSubjectSequence): consumers
+    # order and de-duplicate a subject's events by it.
     subject_sequence: Mapped[int] = mapped_column(default=1)
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The request whose unit of work wrote the event (X-Request-Id, or "cli", "sweep", ...).
     request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutboxSubjectSequence(Base):
+    """The last sequence number a subject's outbox events got. The unit of work bumps it with one
+    upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING) in the events' own transaction: the row
+    lock it takes holds concurrent writers to the same subject in line until commit, so numbers are
+    unique, gap-free (a rollback gives its numbers back) and rise in commit order."""
+
+    __tablename__ = "outbox_subject_sequences"
+
+    subject_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_sequence: Mapped[int]

@@ -23,9 +23,11 @@ class WebhookEndpoint(Base):
 
 
 class WebhookDelivery(Base):
-    """One event for one endpoint: PENDING until a 2xx (DELIVERED), retried with backoff, FAILED
-    after a non-retryable answer (4xx but 429), a refused URL (a non-public address) or when the
-    attempts run out."""
+    """One event for one endpoint, moved by WEBHOOK_DELIVERY_TRANSITIONS (app/domain/states.py):
+    PENDING when queued, DELIVERED at a 2xx, RETRYING (with backoff) after a retryable failure,
+    FAILED after a non-retryable answer (4xx but 429), a refused URL (a non-public address) or when
+    the attempts run out. webhookDeliveryRetry puts a FAILED one back to PENDING with its attempts
+    reset to 0 (the attempt log keeps every earlier attempt)."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (UniqueConstraint("endpoint_id", "event_id"),
@@ -36,8 +38,10 @@ class WebhookDelivery(Base):
     event_id: Mapped[str] = mapped_column(String(36))
     topic: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # a WebhookDeliveryStatus
+    # Attempts since it was queued or last put back by webhookDeliveryRetry.
     attempts: Mapped[int] = mapped_column(default=0)
+    # When the worker may try next (PENDING, RETRYING); left as it was once DELIVERED or FAILED.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_status_code: Mapped[int | None]

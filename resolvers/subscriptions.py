@@ -12,7 +12,7 @@ with PERMISSION_DENIED."""
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -29,6 +29,9 @@ from schema.fulfillment import Fulfillment
 from schema.order import EcommerceOrder
 from schema.subscriptions import FulfillmentUpdate, OrderUpdate
 
+FollowedOrder = Annotated[strawberry.ID | None, strawberry.argument(
+    description="The order to follow (its customer, or staff who may read orders); omitted: every order, for "
+                "staff who may read every order only (others get PERMISSION_DENIED).")]
 SEEN_LIMIT = 1000
 EVERY_ORDER = "orders"  # the broker channel of every order's events
 EVENTS = "events"  # the broker channel of every other subject's events (app/integrations/outbox.channels_for)
@@ -128,13 +131,12 @@ async def _exception_stream(info: Info) -> AsyncGenerator[OperationalException, 
 class Subscription:
     @strawberry.subscription(description="The order's owner (by token) or staff who may read orders; those staff "
                                          "may omit orderId to follow every order.")
-    async def order_updated(self, info: Info, order_id: strawberry.ID | None = None
-                            ) -> AsyncGenerator[OrderUpdate, None]:
+    async def order_updated(self, info: Info, order_id: FollowedOrder = None) -> AsyncGenerator[OrderUpdate, None]:
         return _order_stream(info, await _followed_channel(info, order_id))
 
     @strawberry.subscription(description="The order's owner (by token) or staff who may read orders; those staff "
                                          "may omit orderId to follow every order.")
-    async def fulfillment_updated(self, info: Info, order_id: strawberry.ID | None = None
+    async def fulfillment_updated(self, info: Info, order_id: FollowedOrder = None
                                   ) -> AsyncGenerator[FulfillmentUpdate, None]:
         return _fulfillment_stream(info, await _followed_channel(info, order_id))
 

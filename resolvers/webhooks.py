@@ -1,6 +1,6 @@
-"""Outbound webhooks for admins: register endpoints, read the delivery log."""
+"""Outbound webhooks for admins: register endpoints, read the delivery log, retry a failed delivery."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -13,21 +13,22 @@ from app.loaders.orders import (
 )
 from app.pagination import page_request
 from app.policy.reads import Readable
+from app.services import webhook_deliveries as delivery_service
 from app.services import webhook_endpoints as endpoint_service
 from resolvers.base import Info, input_pk, query_pk, require_read, write
 from schema.common import PageInfo
-from schema.errors import PublicError
 from schema.webhooks import (
     WebhookDelivery,
     WebhookDeliveryConnection,
     WebhookDeliveryEdge,
+    WebhookDeliveryRetryInput,
+    WebhookDeliveryRetryPayload,
+    WebhookDeliveryStatus,
     WebhookEndpoint,
     WebhookEndpointCreateInput,
     WebhookEndpointDeactivateInput,
     WebhookEndpointPayload,
 )
-
-DELIVERY_STATUSES = {"PENDING", "DELIVERED", "FAILED"}
 
 
 @strawberry.type
@@ -40,10 +41,10 @@ class WebhookQuery:
     @strawberry.field(description="Admins only: the webhook delivery log, newest first.")
     async def webhook_deliveries(self, info: Info, first: int | None = None, after: str | None = None,
                                  endpoint_id: strawberry.ID | None = None,
-                                 status: str | None = None) -> WebhookDeliveryConnection:
+                                 status: Annotated[WebhookDeliveryStatus | None,  # type: ignore[valid-type]
+                                                   strawberry.argument(description="Only deliveries in this status.")]
+                                 = None) -> WebhookDeliveryConnection:
         require_read(info, Readable.WEBHOOK)
-        if status is not None and status not in DELIVERY_STATUSES:
-            raise PublicError(f"status must be one of {', '.join(sorted(DELIVERY_STATUSES))}.", "INVALID")
         endpoint = query_pk(endpoint_id, "WebhookEndpoint", "endpointId") if endpoint_id else None
         page = page_request(first=first, after=after, last=None, before=None, kind=DELIVERY_CURSOR)
         db = info.context.db
@@ -74,3 +75,11 @@ class WebhookMutation:
         return await write(info, WebhookEndpointPayload, input, lambda uow: endpoint_service.deactivate_endpoint(
             uow=uow, endpoint_id=input_pk(input.endpoint_id, "WebhookEndpoint", "endpointId") or 0),
             lambda e: {"endpoint": WebhookEndpoint.from_row(e)})
+
+    @strawberry.mutation(description="Send a FAILED delivery again (ADMIN): PENDING, with its attempts reset to 0, "
+                                     "signed anew by the worker at its next poll. Audited; anything but FAILED is "
+                                     "refused with INVALID_TRANSITION.")
+    async def webhook_delivery_retry(self, info: Info, input: WebhookDeliveryRetryInput) -> WebhookDeliveryRetryPayload:
+        return await write(info, WebhookDeliveryRetryPayload, input, lambda uow: delivery_service.retry_delivery(
+            uow=uow, delivery_id=input_pk(input.delivery_id, "WebhookDelivery", "deliveryId") or 0),
+            lambda d: {"delivery": WebhookDelivery.from_row(d)})

@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 
 from app.context import Context
+from app.domain.states import WebhookDeliveryStatus as DomainWebhookDeliveryStatus
 from app.ids import encode_id
 from schema.common import Node, PageInfo, UserError
 
@@ -24,25 +25,41 @@ class WebhookAttempt:
     duration_ms: int
 
 
-@strawberry.type(description="One event sent to one endpoint: PENDING, DELIVERED or FAILED.")
+WebhookDeliveryStatus = strawberry.enum(
+    DomainWebhookDeliveryStatus, name="WebhookDeliveryStatus",
+    description="Where a webhook delivery stands: PENDING (queued, not tried yet), RETRYING (an attempt failed, "
+                "another is due at nextAttemptAt), DELIVERED (a 2xx answer) or FAILED (a 4xx other than 429, a "
+                "refused URL, or out of attempts; webhookDeliveryRetry queues it again).")
+TRIED_AGAIN = frozenset({DomainWebhookDeliveryStatus.PENDING, DomainWebhookDeliveryStatus.RETRYING})
+
+
+@strawberry.type(description="One event sent to one endpoint, moved by the delivery status table: PENDING -> "
+                             "RETRYING | DELIVERED | FAILED, RETRYING -> RETRYING | DELIVERED | FAILED, FAILED -> "
+                             "PENDING (webhookDeliveryRetry only).")
 class WebhookDelivery(Node):
     event_id: str = strawberry.field(description="The event's id (the webhook-id header): consumers de-duplicate on it.")
-    topic: str
-    status: str
-    attempts: int
-    last_status_code: int | None
+    topic: str = strawberry.field(description="The event type, e.g. order.created.")
+    status: WebhookDeliveryStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Where the delivery stands.")
+    attempts: int = strawberry.field(
+        description="Attempts since it was queued, or since webhookDeliveryRetry queued it again (which resets "
+                    "them to 0); attemptLog lists every attempt ever made.")
+    last_status_code: int | None = strawberry.field(
+        description="The HTTP status of the last attempt; null before any, or when no answer came.")
     last_error: str | None = strawberry.field(description="The last attempt's error class (as in attemptLog.error).")
-    next_attempt_at: datetime
-    delivered_at: datetime | None
-    created_at: datetime
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When the next attempt is due (PENDING, RETRYING); null once DELIVERED or FAILED.")
+    delivered_at: datetime | None = strawberry.field(description="When a 2xx answer came; null until then.")
+    created_at: datetime = strawberry.field(description="When the event was queued for this endpoint.")
     pk: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: Any) -> "WebhookDelivery":
+        status = DomainWebhookDeliveryStatus(row.status)
         return cls(id=strawberry.ID(encode_id("WebhookDelivery", row.id)), event_id=row.event_id, topic=row.topic,
-                   status=row.status, attempts=row.attempts, last_status_code=row.last_status_code,
-                   last_error=row.last_error, next_attempt_at=row.next_attempt_at, delivered_at=row.delivered_at,
-                   created_at=row.created_at, pk=row.id)
+                   status=status, attempts=row.attempts, last_status_code=row.last_status_code,
+                   last_error=row.last_error, next_attempt_at=row.next_attempt_at if status in TRIED_AGAIN else None,
+                   delivered_at=row.delivered_at, created_at=row.created_at, pk=row.id)
 
     @strawberry.field(description="Every attempt, oldest first.")
     async def attempt_log(self, info: Info) -> list[WebhookAttempt]:
@@ -103,3 +120,19 @@ class WebhookEndpointPayload:
     secret: str | None = strawberry.field(
         default=None, description="The signing secret (Standard Webhooks, whsec_...): shown once, at creation.")
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Queue a FAILED delivery again (ADMIN).")
+class WebhookDeliveryRetryInput:
+    delivery_id: strawberry.ID = strawberry.field(description="The FAILED delivery to send again.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Repeating the call with the same key replays the first result.")
+
+
+@strawberry.type(description="Result of webhookDeliveryRetry.")
+class WebhookDeliveryRetryPayload:
+    delivery: WebhookDelivery | None = strawberry.field(
+        default=None, description="The delivery, PENDING again with its attempts reset to 0; null on refusal.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused: INVALID_TRANSITION unless FAILED, NOT_FOUND, "
+                                          "PERMISSION_DENIED, INVALID (a malformed id, a deactivated endpoint).")

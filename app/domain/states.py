@@ -75,6 +75,13 @@ class ExceptionStatus(StrEnum):
     RESOLVED = "RESOLVED"
 
 
+class WebhookDeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    RETRYING = "RETRYING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
 S = TypeVar("S", bound=StrEnum)
 Transitions = Mapping[S, frozenset[S]]
 
@@ -137,6 +144,18 @@ APPROVAL_TRANSITIONS: Transitions[ApprovalStatus] = {
     ApprovalStatus.PENDING: frozenset({ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}),
     ApprovalStatus.APPROVED: frozenset(),
     ApprovalStatus.REJECTED: frozenset(),
+}
+
+# The delivery worker moves PENDING and RETRYING deliveries after each attempt. FAILED -> PENDING
+# is for the webhookDeliveryRetry mutation only (app/services/webhook_deliveries.py): the worker
+# never picks up a FAILED delivery.
+WEBHOOK_DELIVERY_TRANSITIONS: Transitions[WebhookDeliveryStatus] = {
+    WebhookDeliveryStatus.PENDING: frozenset({WebhookDeliveryStatus.RETRYING, WebhookDeliveryStatus.DELIVERED,
+                                              WebhookDeliveryStatus.FAILED}),
+    WebhookDeliveryStatus.RETRYING: frozenset({WebhookDeliveryStatus.RETRYING, WebhookDeliveryStatus.DELIVERED,
+                                               WebhookDeliveryStatus.FAILED}),
+    WebhookDeliveryStatus.FAILED: frozenset({WebhookDeliveryStatus.PENDING}),
+    WebhookDeliveryStatus.DELIVERED: frozenset(),
 }
 
 

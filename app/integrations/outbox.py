@@ -19,6 +19,8 @@ import orjson
 from sqlalchemy import select, update
 
 from app.db import Database
+from app.domain.states import WebhookDeliveryStatus
+from app.ids import encode_id
 from app.pubsub import Broker
 from models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 
@@ -28,10 +30,29 @@ BATCH = 100
 KILL_BEFORE_PUBLISH_ENV = "COMMERCE_FAULT_KILL_BEFORE_PUBLISH"
 
 
+# Ids inside event payloads, by key: webhook receivers get them as the API's global ids.
+GLOBAL_ID_KEYS = {"orderId": "EcommerceOrder", "fulfillmentId": "Fulfillment", "returnRequestId": "ReturnRequest",
+                  "paymentId": "Payment", "customerId": "Customer", "campaignId": "Campaign"}
+# Never sent to a webhook receiver: a guest cart's id is its only credential.
+WITHHELD_KEYS = frozenset({"cartId"})
+
+
 def event_message(row: Any) -> dict[str, Any]:
+    """The event as the broker carries it to subscriptions (inside this system: raw keys)."""
     return {"id": row.id, "topic": row.topic, "subjectType": row.subject_type, "subjectId": row.subject_id,
             "sequence": row.subject_sequence, "payload": orjson.loads(row.payload),
             "occurredAt": row.created_at.isoformat()}
+
+
+def webhook_body(message: dict[str, Any]) -> dict[str, Any]:
+    """The event as webhook receivers get it (README, "Live order tracking and integrations"): its id
+    (also the webhook-id header), topic, the subject's type and global id, the subject's sequence
+    number, when it happened, and its payload with global ids and without guest cart ids."""
+    data = {key: encode_id(GLOBAL_ID_KEYS[key], value) if key in GLOBAL_ID_KEYS and value is not None else value
+            for key, value in message["payload"].items() if key not in WITHHELD_KEYS}
+    return {"eventId": message["id"], "topic": message["topic"], "subjectType": message["subjectType"],
+            "subjectId": encode_id(message["subjectType"], message["subjectId"]), "sequence": message["sequence"],
+            "occurredAt": message["occurredAt"], "payload": data}
 
 
 def channels_for(message: dict[str, Any]) -> list[str]:
@@ -79,10 +100,11 @@ class OutboxRelay:
             now = datetime.now(UTC)
             for row in rows:
                 message = event_message(row)
+                body = orjson.dumps(webhook_body(message)).decode()
                 session.add_all(
-                    WebhookDelivery(endpoint_id=endpoint_id, event_id=row.id, topic=row.topic,
-                                    payload=orjson.dumps(message).decode(), status="PENDING", attempts=0,
-                                    next_attempt_at=now, created_at=now, request_id=row.request_id)
+                    WebhookDelivery(endpoint_id=endpoint_id, event_id=row.id, topic=row.topic, payload=body,
+                                    status=WebhookDeliveryStatus.PENDING, attempts=0, next_attempt_at=now,
+                                    created_at=now, request_id=row.request_id)
                     for endpoint_id, types in endpoints if not types or row.topic in types)
                 if self._kill_before_publish:
                     os.kill(os.getpid(), signal.SIGKILL)

@@ -1,7 +1,11 @@
 """Outbound webhook delivery: signed POSTs (Standard Webhooks), retried with exponential backoff
 and a cap; a 2xx delivers, a 4xx other than 429 fails at once, and so does a URL that is refused
 (app/integrations/egress.py: checked again before every attempt); anything else is retried until
-the attempts run out. Every attempt is logged in `webhook_attempts` with a short error class."""
+the attempts run out. Every attempt is logged in `webhook_attempts` with a short error class.
+
+Deliveries move only through WEBHOOK_DELIVERY_TRANSITIONS (app/domain/states.py): PENDING or
+RETRYING -> DELIVERED at a 2xx, -> RETRYING (next attempt after the backoff) while attempts are
+left, -> FAILED otherwise. FAILED ones stay put until webhookDeliveryRetry queues them again."""
 
 import asyncio
 import contextlib
@@ -16,6 +20,7 @@ import httpx
 from sqlalchemy import or_, select, update
 
 from app.db import Database
+from app.domain.states import WEBHOOK_DELIVERY_TRANSITIONS, WebhookDeliveryStatus, transition
 from app.integrations.egress import (
     DNS_ERROR,
     INVALID_URL,
@@ -33,6 +38,7 @@ LOCK_SECONDS = 60
 # A host name may resolve to several addresses; at most this many are tried when connecting fails.
 MAX_ADDRESSES_TRIED = 4
 NOT_RETRIED = frozenset({INVALID_URL, REFUSED_ADDRESS})
+DUE = (WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.RETRYING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +117,16 @@ class WebhookDispatcher:
         return httpx.AsyncClient(timeout=self.timeout_seconds, follow_redirects=False, trust_env=False,
                                  limits=httpx.Limits(max_keepalive_connections=0))
 
-    async def _claim(self) -> list[tuple[int, str, str, str, str, int, str | None]]:
+    async def _claim(self) -> list[tuple[int, str, str, str, str, int, str, str | None]]:
         """Take due deliveries for a while (other dispatchers skip them), in a short transaction."""
         now = datetime.now(UTC)
         async with self.db.write_session() as session, session.begin():
             rows = (await session.execute(
                 select(WebhookDelivery.id, WebhookEndpoint.url, WebhookEndpoint.secret, WebhookDelivery.event_id,
-                       WebhookDelivery.payload, WebhookDelivery.attempts, WebhookDelivery.request_id)
+                       WebhookDelivery.payload, WebhookDelivery.attempts, WebhookDelivery.status,
+                       WebhookDelivery.request_id)
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(WebhookDelivery.status == "PENDING", WebhookDelivery.next_attempt_at <= now,
+                .where(WebhookDelivery.status.in_(DUE), WebhookDelivery.next_attempt_at <= now,
                        or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
                 .order_by(WebhookDelivery.next_attempt_at).limit(CLAIM_BATCH)
                 .with_for_update(skip_locked=True, of=WebhookDelivery))).all()
@@ -135,7 +142,7 @@ class WebhookDispatcher:
         return len(claimed)
 
     async def _attempt(self, http: httpx.AsyncClient, delivery_id: int, url: str, secret: str, event_id: str,
-                       payload: str, attempts: int, request_id: str | None) -> None:
+                       payload: str, attempts: int, status: str, request_id: str | None) -> None:
         body = payload.encode()
         started = time.monotonic()
         status_code: int | None = None
@@ -150,21 +157,33 @@ class WebhookDispatcher:
             status_code, error = await self._send(http, target, body, headers)
         now = datetime.now(UTC)
         attempts += 1
-        ok = status_code is not None and 200 <= status_code < 300
-        if ok:
-            values = {"status": "DELIVERED", "delivered_at": now}
-        elif error in NOT_RETRIED or not retryable(status_code) or attempts >= self.policy.max_attempts:
-            values = {"status": "FAILED"}
-        else:
-            values = {"next_attempt_at": now + self.policy.delay(attempts)}
+        outcome = self.outcome(status_code, error, attempts)
+        current = WebhookDeliveryStatus(status)
+        values: dict[str, object] = {"status": transition(WEBHOOK_DELIVERY_TRANSITIONS, current, outcome,
+                                                            subject="webhook delivery")}
+        if outcome == WebhookDeliveryStatus.DELIVERED:
+            values["delivered_at"] = now
+        elif outcome == WebhookDeliveryStatus.RETRYING:
+            values["next_attempt_at"] = now + self.policy.delay(attempts)
         async with self.db.write_session() as session, session.begin():
             session.add(WebhookAttempt(delivery_id=delivery_id, attempted_at=now, status_code=status_code,
                                        error=error, duration_ms=int((time.monotonic() - started) * 1000)))
-            await session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(
+            # Only from the status it was claimed in: nothing else moves a claimed delivery.
+            await session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
+                                                                WebhookDelivery.status == current).values(
                 attempts=attempts, last_status_code=status_code, last_error=error, locked_until=None, **values)
                 .execution_options(synchronize_session=False))
-        if not ok:  # the host only: a webhook URL's path or query may hold the receiver's secret
+        if outcome != WebhookDeliveryStatus.DELIVERED:  # the host only: a URL's path or query may hold a secret
             logger.info("webhook %s to %s: attempt %s got %s", event_id, _host_of(url), attempts, error)
+
+    def outcome(self, status_code: int | None, error: str | None, attempts: int) -> WebhookDeliveryStatus:
+        """Where an attempt leaves its delivery: DELIVERED at a 2xx; FAILED when the answer or the
+        refusal is not worth retrying, or after the last attempt allowed; RETRYING otherwise."""
+        if status_code is not None and 200 <= status_code < 300:
+            return WebhookDeliveryStatus.DELIVERED
+        if error in NOT_RETRIED or not retryable(status_code) or attempts >= self.policy.max_attempts:
+            return WebhookDeliveryStatus.FAILED
+        return WebhookDeliveryStatus.RETRYING
 
     @staticmethod
     async def _send(http: httpx.AsyncClient, target: VettedTarget, body: bytes,

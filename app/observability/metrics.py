@@ -21,8 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import Database
+from app.domain.exceptions import ExceptionKind
+from app.domain.states import ExceptionStatus, WebhookDeliveryStatus
 from app.observability.requests import RequestRecord
-from models import OutboxEvent, WebhookDelivery
+from models import OperationalException, OutboxEvent, WebhookDelivery
 
 logger = logging.getLogger("commerce.metrics")
 
@@ -199,16 +201,12 @@ async def outbox_lag(conn: AsyncConnection) -> list[Sample]:
 async def webhook_deliveries(conn: AsyncConnection) -> list[Sample]:
     rows = (await conn.execute(select(WebhookDelivery.status, func.count())
                                .group_by(WebhookDelivery.status))).all()
-    counts = {"PENDING": 0, "DELIVERED": 0, "FAILED": 0} | {status: count for status, count in rows}
+    counts = {status.value: 0 for status in WebhookDeliveryStatus} | {status: count for status, count in rows}
     return [((status,), float(count)) for status, count in sorted(counts.items())]
 
 
 async def open_exceptions(conn: AsyncConnection) -> list[Sample]:
     """Open operational exceptions by kind, every kind listed (0 when none is open)."""
-    from app.domain.exceptions import ExceptionKind
-    from app.domain.states import ExceptionStatus
-    from models import OperationalException
-
     rows = (await conn.execute(select(OperationalException.kind, func.count())
                                .where(OperationalException.status == ExceptionStatus.OPEN)
                                .group_by(OperationalException.kind))).all()

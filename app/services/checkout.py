@@ -125,7 +125,9 @@ async def complete_checkout(*, uow: UnitOfWork, cart_id: str, payment: PaymentRe
               from_status=OrderStatus.PLACED, to_status=OrderStatus.CONFIRMED)
     uow.audit(action="cart.convert", subject_type="Cart", subject_id=cart.id,
               from_status=CartStatus.ACTIVE, to_status=CartStatus.CONVERTED, data={"orderId": order.id})
-    uow.emit(topic="order.created", subject_type="EcommerceOrder", subject_id=order.id, payload=summary)
+    # The audit trail names the cart; the event does not: a guest cart's id is its only credential.
+    uow.emit(topic="order.created", subject_type="EcommerceOrder", subject_id=order.id,
+             payload={key: value for key, value in summary.items() if key != "cartId"})
     uow.emit(topic="order.status_changed", subject_type="EcommerceOrder", subject_id=order.id,
              payload={"orderId": order.id, "from": OrderStatus.PLACED, "to": OrderStatus.CONFIRMED})
     await uow.commit(order)

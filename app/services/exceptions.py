@@ -26,7 +26,14 @@ from app.db import Database
 from app.domain import exceptions as rules
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.exceptions import SWEPT_KINDS, ExceptionKind, Finding, Thresholds, Tracked
-from app.domain.states import EXCEPTION_TRANSITIONS, ExceptionStatus, OrderStatus, can_transition, transition
+from app.domain.states import (
+    EXCEPTION_TRANSITIONS,
+    ExceptionStatus,
+    OrderStatus,
+    WebhookDeliveryStatus,
+    can_transition,
+    transition,
+)
 from app.domain.validation import Checker
 from app.ids import encode_id
 from app.pagination import Page, PageRequest, cut_page, encode_cursor, seek
@@ -56,7 +63,6 @@ SUBJECT_TYPE = "OperationalException"
 # At most this many exceptions open per sweep (one transaction); the rest open at the next one.
 OPEN_PER_SWEEP = 500
 RESOLUTION_MAX = 1000
-DELIVERY_FAILED = "FAILED"  # webhook_deliveries.status of a delivery that gave up
 EXCEPTION_COLUMNS = tuple(OperationalException.__table__.c)
 
 
@@ -225,7 +231,7 @@ async def _failed_deliveries(session: AsyncSession, limits: Thresholds, now: dat
     rows = (await session.execute(
         select(WebhookDelivery.id, WebhookDelivery.topic, WebhookDelivery.event_id, WebhookDelivery.endpoint_id,
                WebhookDelivery.attempts, WebhookDelivery.last_error, WebhookDelivery.last_status_code)
-        .where(WebhookDelivery.status == DELIVERY_FAILED,
+        .where(WebhookDelivery.status == WebhookDeliveryStatus.FAILED,
                ~WebhookDelivery.topic.startswith(rules.EXCEPTION_TOPIC_PREFIX, autoescape=True)))).all()
     return [Finding(ExceptionKind.WEBHOOK_DELIVERY_FAILED, rules.failed_delivery(
         topic=r.topic, event_id=r.event_id, endpoint_id=r.endpoint_id, attempts=r.attempts,

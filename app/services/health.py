@@ -7,11 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.db import Database
-from app.domain.states import ExceptionStatus
+from app.domain.states import ExceptionStatus, WebhookDeliveryStatus
 from models import OperationalException, OutboxEvent, WebhookDelivery
-
-DELIVERY_RETRYING, DELIVERY_FAILED = "RETRYING", "FAILED"
-
 
 @dataclass(frozen=True, slots=True)
 class Health:
@@ -32,8 +29,8 @@ async def system_health(db: Database, *, now: datetime) -> Health:
     stmt = select(
         select(func.count()).select_from(OutboxEvent).where(pending).scalar_subquery(),
         select(func.min(OutboxEvent.created_at)).where(pending).scalar_subquery(),
-        _deliveries(DELIVERY_RETRYING),
-        _deliveries(DELIVERY_FAILED),
+        _deliveries(WebhookDeliveryStatus.RETRYING),
+        _deliveries(WebhookDeliveryStatus.FAILED),
         select(func.count()).select_from(OperationalException)
         .where(OperationalException.status == ExceptionStatus.OPEN).scalar_subquery(),
     )

@@ -2,13 +2,16 @@
 outbox rows, committed once (or not at all)."""
 
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import response_cache
@@ -17,7 +20,7 @@ from app.db import Database
 from app.domain.audit_chain import canonical_json, chain_hash
 from app.services import idempotency
 from app.services.idempotency import StoredResult
-from models import AuditEvent, Base, IdempotencyKey, OutboxEvent
+from models import AuditEvent, Base, IdempotencyKey, OutboxEvent, OutboxSubjectSequence
 
 MODELS = {mapper.class_.__name__: mapper.class_ for mapper in Base.registry.mappers}
 
@@ -133,15 +136,23 @@ class UnitOfWork:
             self.on_commit()
 
     async def _number_outbox_events(self) -> None:
-        """Give each event the next sequence number of its subject (writers to one subject are
-        serialised by the subject's row lock, or by SQLite's single writer)."""
+        """Give each event the next sequence number of its subject, in emit order. One upsert per
+        subject bumps its counter row and returns the new last number; the row stays locked until
+        commit, so a concurrent writer to the same subject waits and then counts on from there.
+        Subjects are bumped in sorted order: two writers never wait on each other's counters."""
+        counts = Counter((event.subject_type, event.subject_id) for event in self._outbox)
+        insert = postgresql_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
         next_number: dict[tuple[str, str], int] = {}
+        for subject in sorted(counts):
+            bump = insert(OutboxSubjectSequence).values(subject_type=subject[0], subject_id=subject[1],
+                                                         last_sequence=counts[subject])
+            bump = bump.on_conflict_do_update(
+                index_elements=[OutboxSubjectSequence.subject_type, OutboxSubjectSequence.subject_id],
+                set_={"last_sequence": OutboxSubjectSequence.last_sequence + bump.excluded.last_sequence})
+            last = await self.session.scalar(bump.returning(OutboxSubjectSequence.last_sequence))
+            next_number[subject] = int(last or 0) - counts[subject] + 1
         for event in self._outbox:
             subject = (event.subject_type, event.subject_id)
-            if subject not in next_number:
-                last = await self.session.scalar(select(func.max(OutboxEvent.subject_sequence)).where(
-                    OutboxEvent.subject_type == subject[0], OutboxEvent.subject_id == subject[1]))
-                next_number[subject] = (last or 0) + 1
             event.subject_sequence = next_number[subject]
             next_number[subject] += 1
 

@@ -265,7 +265,7 @@ async def test_metrics_show_latency_errors_outbox_webhooks_subscriptions_and_poo
     pending = samples(text, "commerce_outbox_pending")[""]
     assert pending >= 1 and samples(text, "commerce_outbox_lag_seconds")[""] >= 0
     assert samples(text, "commerce_webhook_deliveries") == {
-        '{status="DELIVERED"}': 0, '{status="FAILED"}': 0, '{status="PENDING"}': 0}
+        '{status="DELIVERED"}': 0, '{status="FAILED"}': 0, '{status="PENDING"}': 0, '{status="RETRYING"}': 0}
     assert samples(text, "commerce_live_subscriptions") == {"": 0}
     checked_out = samples(text, "commerce_db_pool_checked_out")
     assert checked_out and all(value >= 0 for value in checked_out.values())

@@ -51,11 +51,12 @@ from graphql import build_schema as build_sdl
 from sqlalchemy import select
 
 from app.db import Database
-from app.ids import decode_id, encode_id
+from app.domain.states import WebhookDeliveryStatus
+from app.ids import decode_id, decode_int_id, encode_id
 from app.main import check_exceptions
 from app.policy.permissions import Role
 from app.services import catalog
-from models import Base, OperationalException
+from models import Base, OperationalException, WebhookDelivery
 from schema.schema import build_schema
 from tests.support import factory
 from tests.support.client import GraphQLClient
@@ -165,6 +166,8 @@ MATRIX: dict[str, Rule] = {
                                         subject="an OPEN APPROVAL_AWAITING_DECISION exception: a pending approval "
                                                 "past its SLA, found by the sweep with its clock moved on "
                                                 "(tests/api/test_exceptions.py: FULFILLMENT and settlement kinds)"),
+    "webhookDeliveryRetry": rule(ADMIN, row="webhook delivery retry: ADMIN",
+                                 subject="a FAILED delivery to an active endpoint"),
 }
 
 # Mutations that act on an existing cart: also run on carts the caller created, and on guest carts.
@@ -489,6 +492,19 @@ async def operational_exception_resolve(w: World) -> dict[str, Any]:
     return {"exceptionId": w.gid("OperationalException", exception), "resolution": "The manager is on leave"}
 
 
+async def failed_delivery(w: World) -> dict[str, Any]:
+    created = await w.ok(WEBHOOK_CREATE, "webhookEndpointCreate", await webhook_endpoint_create(w), await w.admin())
+    now = datetime.now(UTC)
+    async with w.db.write_session() as session, session.begin():
+        delivery = WebhookDelivery(endpoint_id=decode_int_id(created["endpoint"]["id"], "WebhookEndpoint"),
+                                   event_id=str(uuid.uuid4()), topic="order.created", payload="{}",
+                                   status=WebhookDeliveryStatus.FAILED, attempts=10, next_attempt_at=now,
+                                   last_error="connect_error", created_at=now)
+        session.add(delivery)
+        await session.flush()
+        return {"deliveryId": w.gid("WebhookDelivery", delivery.id)}
+
+
 BUILDERS: dict[str, Builder] = {
     "customerRegister": customer_register,
     "tokenCreate": token_create,
@@ -523,6 +539,7 @@ BUILDERS: dict[str, Builder] = {
     "webhookEndpointCreate": webhook_endpoint_create,
     "webhookEndpointDeactivate": webhook_endpoint_deactivate,
     "operationalExceptionResolve": operational_exception_resolve,
+    "webhookDeliveryRetry": failed_delivery,
 }
 
 

@@ -18,6 +18,8 @@ subscription($id: ID) { fulfillmentUpdated(orderId: $id) {
   fromStatus toStatus occurredAt fulfillment { id status carrier trackingNumber order { number status } } } }
 """
 ORDER_UPDATES = "subscription($id: ID!) { orderUpdated(orderId: $id) { fromStatus toStatus order { status } } }"
+EVERY_ORDER_UPDATE = ("subscription($id: ID) { orderUpdated(orderId: $id) "
+                      "{ fromStatus toStatus order { id number status email } } }")
 WAREHOUSE_SECRET = FAST["COMMERCE_WAREHOUSE_WEBHOOK_SECRET"]
 
 
@@ -81,6 +83,31 @@ async def test_only_staff_may_follow_every_order(shop: Shop, live: LiveClient) -
     async with subscribe(live.server.base_url, FULFILLMENT_UPDATES, {}, token=ann) as sub:
         message = await sub.next()
     assert "staff" in str(message["payload"])
+
+
+async def test_staff_following_every_order_see_a_customers_new_order_appear(shop: Shop, live: LiveClient) -> None:
+    support = await shop.token("support@example.com", Role.SUPPORT)
+    async with subscribe(live.server.base_url, EVERY_ORDER_UPDATE, {}, token=support) as sub:
+        await live.wait_for_subscriptions(1)
+        ann = await shop.token("ann@example.com", Role.CUSTOMER)
+        order = await shop.order({"TEE-0": 1}, key="new-order", token=ann)
+        update = (await sub.next())["payload"]["data"]["orderUpdated"]
+    assert (update["fromStatus"], update["toStatus"]) == ("PLACED", "CONFIRMED")
+    assert update["order"] == {"id": order["id"], "number": order["number"], "status": "CONFIRMED",
+                               "email": "ann@example.com"}
+
+
+@pytest.mark.parametrize("who", ["merchandiser", "customer"])
+async def test_every_order_is_refused_with_a_code_and_no_data_to_those_who_may_not_read_orders(
+        shop: Shop, live: LiveClient, who: str) -> None:
+    token = await (shop.token("merchandiser@example.com", Role.MERCHANDISER) if who == "merchandiser"
+                   else shop.token("ann@example.com", Role.CUSTOMER))
+    async with subscribe(live.server.base_url, EVERY_ORDER_UPDATE, {}, token=token) as sub:
+        refused = await sub.next()
+    assert refused["type"] == "error" or not refused["payload"].get("data")
+    errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["PERMISSION_DENIED"]
+    assert "ann@example.com" not in str(refused)
 
 
 async def test_a_bad_token_is_refused_at_connection_init(live: LiveClient) -> None:

@@ -26,7 +26,11 @@ mutation($input: WebhookEndpointCreateInput!) { webhookEndpointCreate(input: $in
 """
 DELIVERIES = """
 query($endpoint: ID) { webhookDeliveries(endpointId: $endpoint, first: 20) {
-  totalCount edges { node { eventId topic status attempts lastStatusCode attemptLog { statusCode } } } } }
+  totalCount edges { node { id eventId topic status attempts lastStatusCode attemptLog { statusCode } } } } }
+"""
+RETRY = """
+mutation($input: WebhookDeliveryRetryInput!) { webhookDeliveryRetry(input: $input) {
+  delivery { id status attempts } userErrors { code message field } } }
 """
 
 
@@ -57,8 +61,8 @@ class Receiver:
 
 
 @asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    port = free_port()
+async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -86,14 +90,53 @@ async def test_a_receiver_that_fails_three_times_gets_the_event_once_more_after(
         headers, body = await asyncio.wait_for(receiver.accepted.get(), 30)
     event = orjson.loads(body)
     assert event["topic"] == "order.created" and event["payload"]["number"] == order["number"]
-    assert verify(secret, headers, body, now=int(time.time())) == event["id"]
+    assert (event["subjectType"], event["subjectId"], event["sequence"]) == ("EcommerceOrder", order["id"], 1)
+    assert verify(secret, headers, body, now=int(time.time())) == event["eventId"]
     assert len(receiver.requests) == 4
-    assert {h["webhook-id"] for h, _ in receiver.requests} == {event["id"]}
+    assert {h["webhook-id"] for h, _ in receiver.requests} == {event["eventId"]}
     admin = await shop.token("admin@example.com", Role.ADMIN)
     log = (await live.data(DELIVERIES, {"endpoint": endpoint_id}, token=admin))["webhookDeliveries"]
     delivery = log["edges"][0]["node"]
     assert (log["totalCount"], delivery["status"], delivery["attempts"]) == (1, "DELIVERED", 4)
     assert [a["statusCode"] for a in delivery["attemptLog"]] == [503, 503, 503, 200]
+
+
+async def wait_for_status(live: LiveClient, admin: str, endpoint_id: str, status: str) -> dict[str, Any]:
+    for _ in range(400):
+        edges = (await live.data(DELIVERIES, {"endpoint": endpoint_id}, token=admin))["webhookDeliveries"]["edges"]
+        if edges and edges[0]["node"]["status"] == status:
+            return edges[0]["node"]  # type: ignore[no-any-return]
+        await asyncio.sleep(0.05)  # polling the delivery log for the state the worker leaves it in
+    raise AssertionError(f"no delivery reached {status}")
+
+
+async def test_a_failed_delivery_retried_once_a_receiver_listens_arrives_once_signed(
+        database_url: str, db: Any) -> None:
+    one_attempt = {**FAST, "COMMERCE_WEBHOOK_MAX_ATTEMPTS": "1"}
+    async with live_server(database_url, TEST_SECRET, extra_env=one_attempt) as server:
+        live = LiveClient(server, db, TEST_SECRET)
+        shop = await build_shop(live)  # type: ignore[arg-type]
+        port = free_port()  # closed until the receiver starts
+        endpoint_id, secret = await register(live, shop, f"http://127.0.0.1:{port}/hook", ["order.created"])
+        order = await shop.order({"TEE-0": 1}, key="refused-then-retried")
+        admin = await shop.token("admin@example.com", Role.ADMIN)
+        failed = await wait_for_status(live, admin, endpoint_id, "FAILED")
+        assert (failed["attempts"], failed["attemptLog"]) == (1, [{"statusCode": None}])
+        receiver = Receiver(failures=0)
+        async with serving(receiver, port):
+            retried = (await live.data(RETRY, {"input": {"deliveryId": failed["id"], "idempotencyKey": "again"}},
+                                       token=admin))["webhookDeliveryRetry"]
+            assert (retried["userErrors"], retried["delivery"]["status"]) == ([], "PENDING")
+            headers, body = await asyncio.wait_for(receiver.accepted.get(), 30)
+            delivered = await wait_for_status(live, admin, endpoint_id, "DELIVERED")
+        assert len(receiver.requests) == 1
+        assert verify(secret, headers, body, now=int(time.time())) == failed["eventId"]
+        event = orjson.loads(body)
+        assert (event["eventId"], event["subjectId"], event["payload"]["number"]) == (
+            failed["eventId"], order["id"], order["number"])
+        assert (delivered["attempts"], [a["statusCode"] for a in delivered["attemptLog"]]) == (1, [None, 200])
+        again = (await live.data(RETRY, {"input": {"deliveryId": failed["id"]}}, token=admin))["webhookDeliveryRetry"]
+        assert [e["code"] for e in again["userErrors"]] == ["INVALID_TRANSITION"]
 
 
 async def test_a_client_error_is_not_retried(shop: Shop, live: LiveClient) -> None:

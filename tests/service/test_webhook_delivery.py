@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.db import Database
 from app.integrations.egress import WebhookEgress
@@ -26,27 +26,7 @@ from models import WebhookAttempt, WebhookDelivery
 from tests.conftest import TEST_AUDIT_KEY
 from tests.support import factory
 from tests.support.live import free_port
-
-
-class RawReceiver:
-    """An HTTP/1.1 server on 127.0.0.1 that records every connection and request it gets."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
-        self.connections = 0
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.requests.append((head[0], headers, body))
-            writer.write(f"HTTP/1.1 {self.status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
-            await writer.drain()
-        finally:
-            writer.close()
+from tests.support.receivers import RawReceiver
 
 
 @pytest.fixture
@@ -166,7 +146,7 @@ async def test_the_delivery_log_keeps_error_classes_not_exception_text(
         assert await dispatcher.deliver_due(http) == 2
     for delivery_id, expected in ((answered, (503, "http_5xx")), (closed, (None, "connect_error"))):
         delivery, attempts = await logged(database, delivery_id)
-        assert (delivery.status, delivery.last_status_code, delivery.last_error) == ("PENDING", *expected)
+        assert (delivery.status, delivery.last_status_code, delivery.last_error) == ("RETRYING", *expected)
         assert attempts == [expected]
 
 
@@ -205,3 +185,38 @@ async def test_an_https_delivery_to_the_checked_address_verifies_the_certificate
     assert (await logged(database, mismatched))[1] == [(None, "tls_error")]
     assert sorted(n or "" for n in names) == ["crm.example.com", "other.example.com"]
     assert [headers["host"] for _, headers, _ in raw.requests] == [f"crm.example.com:{port}"]
+
+
+async def test_a_closed_port_fails_the_delivery_at_once_when_one_attempt_is_allowed(database: Database) -> None:
+    egress = WebhookEgress(allow_private=True)
+    delivery_id = await queue_delivery(database, await register(database, f"http://127.0.0.1:{free_port()}/hook",
+                                                                egress))
+    dispatcher = WebhookDispatcher(database, egress=egress, policy=RetryPolicy(max_attempts=1))
+    async with dispatcher.client() as http:
+        assert await dispatcher.deliver_due(http) == 1
+        assert await dispatcher.deliver_due(http) == 0  # FAILED is never picked up again by the worker
+    delivery, attempts = await logged(database, delivery_id)
+    assert (delivery.status, delivery.attempts, attempts) == ("FAILED", 1, [(None, "connect_error")])
+
+
+async def test_a_closed_port_passes_through_retrying_until_the_attempts_run_out(database: Database) -> None:
+    egress = WebhookEgress(allow_private=True)
+    delivery_id = await queue_delivery(database, await register(database, f"http://127.0.0.1:{free_port()}/hook",
+                                                                egress))
+    policy = RetryPolicy(base_seconds=30, max_attempts=3)
+    dispatcher = WebhookDispatcher(database, egress=egress, policy=policy)
+    seen = []
+    async with dispatcher.client() as http:
+        for _ in range(3):
+            before = datetime.now(UTC)
+            assert await dispatcher.deliver_due(http) == 1
+            delivery, _ = await logged(database, delivery_id)
+            seen.append((delivery.status, delivery.attempts))
+            if delivery.status == "RETRYING":  # due after the backoff, not before
+                assert delivery.next_attempt_at >= before + policy.delay(delivery.attempts)
+                assert await dispatcher.deliver_due(http) == 0
+                async with database.write_session() as session, session.begin():  # the backoff has passed
+                    await session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                                          .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+    assert seen == [("RETRYING", 1), ("RETRYING", 2), ("FAILED", 3)]
+    assert (await logged(database, delivery_id))[1] == [(None, "connect_error")] * 3

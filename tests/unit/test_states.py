@@ -14,8 +14,10 @@ from app.domain.states import (
     ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     RETURN_TRANSITIONS,
+    WEBHOOK_DELIVERY_TRANSITIONS,
     CampaignStatus,
     Transitions,
+    WebhookDeliveryStatus,
     transition,
 )
 
@@ -23,6 +25,7 @@ TABLES = {
     "campaign": CAMPAIGN_TRANSITIONS, "cart": CART_TRANSITIONS, "order": ORDER_TRANSITIONS,
     "payment": PAYMENT_TRANSITIONS, "fulfillment": FULFILLMENT_TRANSITIONS, "return": RETURN_TRANSITIONS,
     "approval": APPROVAL_TRANSITIONS, "operational exception": EXCEPTION_TRANSITIONS,
+    "webhook delivery": WEBHOOK_DELIVERY_TRANSITIONS,
 }
 
 
@@ -54,6 +57,14 @@ def test_campaign_table_matches_the_design() -> None:
     assert {(a, b) for a, b, ok in all_moves(CAMPAIGN_TRANSITIONS) if ok} == {
         (s.DRAFT, s.SCHEDULED), (s.DRAFT, s.ACTIVE), (s.SCHEDULED, s.ACTIVE), (s.SCHEDULED, s.ENDED),
         (s.ACTIVE, s.PAUSED), (s.PAUSED, s.ACTIVE), (s.ACTIVE, s.ENDED), (s.PAUSED, s.ENDED)}
+
+
+def test_webhook_delivery_table_matches_the_design() -> None:
+    s = WebhookDeliveryStatus
+    assert {(a, b) for a, b, ok in all_moves(WEBHOOK_DELIVERY_TRANSITIONS) if ok} == {
+        (s.PENDING, s.RETRYING), (s.PENDING, s.DELIVERED), (s.PENDING, s.FAILED),
+        (s.RETRYING, s.RETRYING), (s.RETRYING, s.DELIVERED), (s.RETRYING, s.FAILED),
+        (s.FAILED, s.PENDING)}
 
 
 def test_refusal_names_the_allowed_moves() -> None:
