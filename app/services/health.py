@@ -10,6 +10,7 @@ from app.db import Database
 from app.domain.states import ExceptionStatus, WebhookDeliveryStatus
 from models import OperationalException, OutboxEvent, WebhookDelivery
 
+
 @dataclass(frozen=True, slots=True)
 class Health:
     as_of: datetime
