@@ -4,6 +4,7 @@ from typing import Any
 
 import strawberry
 
+from app.domain.states import WebhookDeliveryStatus
 from app.loaders.orders import (
     DELIVERY_CURSOR,
     count_deliveries,
@@ -27,7 +28,7 @@ from schema.webhooks import (
     WebhookEndpointPayload,
 )
 
-DELIVERY_STATUSES = {"PENDING", "DELIVERED", "FAILED"}
+DELIVERY_STATUSES = frozenset(WebhookDeliveryStatus)
 
 
 @strawberry.type

@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import select, update
 
 from app.db import Database
+from app.domain.states import WebhookDeliveryStatus
 from app.pubsub import Broker
 from models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 
@@ -81,8 +82,8 @@ class OutboxRelay:
                 message = event_message(row)
                 session.add_all(
                     WebhookDelivery(endpoint_id=endpoint_id, event_id=row.id, topic=row.topic,
-                                    payload=orjson.dumps(message).decode(), status="PENDING", attempts=0,
-                                    next_attempt_at=now, created_at=now)
+                                    payload=orjson.dumps(message).decode(), status=WebhookDeliveryStatus.PENDING,
+                                    attempts=0, next_attempt_at=now, created_at=now)
                     for endpoint_id, types in endpoints if not types or row.topic in types)
                 if self._kill_before_publish:
                     os.kill(os.getpid(), signal.SIGKILL)

@@ -15,6 +15,7 @@ import httpx
 from sqlalchemy import or_, select, update
 
 from app.db import Database
+from app.domain.states import WebhookDeliveryStatus
 from app.integrations.egress import (
     DNS_ERROR,
     INVALID_URL,
@@ -111,7 +112,8 @@ class WebhookDispatcher:
                 select(WebhookDelivery.id, WebhookEndpoint.url, WebhookEndpoint.secret, WebhookDelivery.event_id,
                        WebhookDelivery.payload, WebhookDelivery.attempts)
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(WebhookDelivery.status == "PENDING", WebhookDelivery.next_attempt_at <= now,
+                .where(WebhookDelivery.status == WebhookDeliveryStatus.PENDING,
+                       WebhookDelivery.next_attempt_at <= now,
                        or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
                 .order_by(WebhookDelivery.next_attempt_at).limit(CLAIM_BATCH)
                 .with_for_update(skip_locked=True, of=WebhookDelivery))).all()
@@ -142,9 +144,9 @@ class WebhookDispatcher:
         attempts += 1
         ok = status_code is not None and 200 <= status_code < 300
         if ok:
-            values = {"status": "DELIVERED", "delivered_at": now}
+            values = {"status": WebhookDeliveryStatus.DELIVERED, "delivered_at": now}
         elif error in NOT_RETRIED or not retryable(status_code) or attempts >= self.policy.max_attempts:
-            values = {"status": "FAILED"}
+            values = {"status": WebhookDeliveryStatus.FAILED}
         else:
             values = {"next_attempt_at": now + self.policy.delay(attempts)}
         async with self.db.write_session() as session, session.begin():

@@ -14,7 +14,8 @@ from sqlalchemy import and_, case, func, select
 from app.db import Database
 from app.domain.carts import EXPIRES_AFTER
 from app.domain.money import ZERO
-from app.domain.states import CartStatus, OrderStatus
+from app.domain.states import CartStatus
+from app.policy.order_lifecycle import NOT_A_SALE
 from models import Cart, EcommerceOrder, OrderLine, ReturnLine, ReturnRequest
 
 
@@ -98,7 +99,7 @@ async def sales_report(db: Database, *, start: datetime, end: datetime, group_by
     # Orders of the period first, so that lines and returns are summed for those orders only.
     period = (select(EcommerceOrder.id, EcommerceOrder.channel_id, EcommerceOrder.campaign_id, EcommerceOrder.total)
               .where(EcommerceOrder.created_at >= start, EcommerceOrder.created_at < end,
-                     EcommerceOrder.status != OrderStatus.CANCELLED).subquery())
+                     EcommerceOrder.status.not_in(NOT_A_SALE)).subquery())
     units = (select(OrderLine.order_id, func.sum(OrderLine.quantity).label("units"))
              .join(period, period.c.id == OrderLine.order_id).group_by(OrderLine.order_id).subquery())
     returned = (select(ReturnRequest.order_id, func.sum(ReturnLine.quantity).label("units"))

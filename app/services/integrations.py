@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.money import CENT, ZERO
-from app.domain.states import FulfillmentStatus, PaymentStatus
+from app.domain.states import CAPTURED_PAYMENTS, FulfillmentStatus, PaymentStatus
 from app.ids import decode_int_id
 from app.integrations.payments import Gateways
 from app.services.fulfillments import locked_fulfillment, move_fulfillment
@@ -113,7 +113,7 @@ async def apply_payment_notice(*, uow: UnitOfWork, gateway: str, webhook_id: str
         payment.captured_amount = payment.amount if amount is None else amount
         data["amount"] = str(payment.captured_amount)
     elif to == PaymentStatus.REFUNDED:
-        if payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+        if payment.status not in CAPTURED_PAYMENTS:
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "Only a captured payment can be refunded.", "type")
         left = refundable(payment)
         amount = notice_amount(event, most=left, currency=payment.currency)

@@ -10,13 +10,13 @@ from app.domain.states import (
     CAMPAIGN_TRANSITIONS,
     CART_TRANSITIONS,
     FULFILLMENT_TRANSITIONS,
-    ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     RETURN_TRANSITIONS,
     CampaignStatus,
     Transitions,
     transition,
 )
+from app.policy.order_lifecycle import ORDER_TRANSITIONS
 
 TABLES = {
     "campaign": CAMPAIGN_TRANSITIONS, "cart": CART_TRANSITIONS, "order": ORDER_TRANSITIONS,
