@@ -27,9 +27,10 @@ class Machine:
 
 def machines() -> list[Machine]:
     from app.domain import states
+    from app.policy import order_lifecycle
 
     return [
-        Machine("Order", "order", states.OrderStatus, states.ORDER_TRANSITIONS,
+        Machine("Order", "order", order_lifecycle.OrderStatus, order_lifecycle.ORDER_TRANSITIONS,
                 "Moves forward by staff action and by its fulfillments (PROCESSING once one exists, SHIPPED "
                 "when every unit ships, DELIVERED when those are delivered); COMPLETED when the return "
                 "window closes. Cancelling after shipment needs an approved ORDER_CANCEL_AFTER_SHIPMENT."),

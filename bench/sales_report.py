@@ -42,7 +42,8 @@ from sqlalchemy import event, func, insert, select, text, update
 
 from app.db import Database
 from app.domain.carts import EXPIRES_AFTER
-from app.domain.states import CartStatus, OrderStatus, PaymentStatus, ReturnStatus
+from app.domain.states import CampaignStatus, CartStatus, PaymentStatus, ReturnStatus
+from app.policy.order_lifecycle import OrderStatus
 from app.reports.sales import Dimension, SalesReport, sales_report
 from app.settings import Settings
 from models import (
@@ -222,7 +223,8 @@ class Seeder:
         campaign_rows = []
         for cid, (name, code, kind, value, start_day, days) in enumerate(CAMPAIGNS, start=1):
             starts, ends = ORIGIN + timedelta(days=start_day), ORIGIN + timedelta(days=start_day + days)
-            status = "ENDED" if ends <= NOW else ("ACTIVE" if starts <= NOW else "SCHEDULED")
+            status = (CampaignStatus.ENDED if ends <= NOW
+                      else CampaignStatus.ACTIVE if starts <= NOW else CampaignStatus.SCHEDULED)
             campaign_rows.append({"id": cid, "name": name, "code": code, "status": status, "discount_type": kind,
                                   "discount_value": Decimal(value), "starts_at": starts, "ends_at": ends,
                                   "min_subtotal": Decimal(50) if kind == "FIXED_AMOUNT" else None,
@@ -587,7 +589,8 @@ async def table_counts(db: Database) -> dict[str, int]:
         for table in ("carts", "orders", "order_lines", "return_requests", "return_lines"):
             counts[table] = int(await conn.scalar(text(f"SELECT count(*) FROM {table}")))
         counts["cancelled orders"] = int(await conn.scalar(
-            select(func.count()).select_from(EcommerceOrder).where(EcommerceOrder.status == "CANCELLED")))
+            select(func.count()).select_from(EcommerceOrder)
+            .where(EcommerceOrder.status == OrderStatus.CANCELLED)))
         counts["received returns"] = int(await conn.scalar(
             select(func.count()).select_from(ReturnRequest).where(ReturnRequest.received_at.isnot(None))))
         counts["empty carts"] = int(await conn.scalar(

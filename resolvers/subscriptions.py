@@ -18,8 +18,8 @@ import strawberry
 
 from app.auth import InvalidToken
 from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus
-from app.domain.states import OrderStatus as DomainOrderStatus
 from app.ids import decode_int_id
+from app.policy.order_lifecycle import OrderStatus as DomainOrderStatus
 from app.policy.reads import Readable, may_read, may_read_order
 from app.services.exceptions import TOPICS as EXCEPTION_TOPICS
 from resolvers.base import Info, currency

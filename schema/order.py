@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from app.context import Context
-from app.domain.states import OrderStatus as DomainOrderStatus
 from app.domain.states import PaymentStatus as DomainPaymentStatus
 from app.ids import encode_id
-from app.policy.orders import available_transitions
+from app.policy.order_lifecycle import OrderStatus as DomainOrderStatus
+from app.policy.order_lifecycle import available_transitions
 from app.policy.reads import may_read_order
 from schema.campaign import Campaign, readable_campaign
 from schema.cart import Address

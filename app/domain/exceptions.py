@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from app.domain.states import ApprovalStatus, OrderStatus, PaymentStatus, ReturnStatus
+from app.domain.states import ApprovalStatus, PaymentStatus, ReturnStatus
 
 
 class ExceptionKind(StrEnum):
@@ -33,12 +33,10 @@ class ExceptionKind(StrEnum):
 # Every other kind is a condition the sweep looks for, and resolves when it is gone.
 SWEPT_KINDS = frozenset(ExceptionKind) - {ExceptionKind.INTEGRATION_REFERENCE_MISMATCH}
 
-# Statuses each check watches.
-UNSHIPPED = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
+# Statuses each check watches (the order's: app/policy/order_lifecycle.py, FULFILLABLE and
+# HOLDING_ALLOCATIONS).
 AWAITING_RETURNS = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.RECEIVED)
 AWAITING_APPROVALS = (ApprovalStatus.PENDING,)
-# Orders whose allocations hold stock (units not shipped yet); every other order's allocations are 0.
-ALLOCATING = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
 # Once the order's payment reached one of these, its total was captured: the payments must then
 # hold the total less what its returns refunded (nothing, once the order is cancelled).
 CAPTURED = (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)

@@ -1,7 +1,10 @@
-"""Every status machine of the domain, one declarative table each.
+"""The status machines of the domain, one declarative table each, and the one guard.
 
 Nothing else sets a status: services call `transition(...)`, which refuses any move the table
 does not list with INVALID_TRANSITION. Effects of a move (audit, outbox, stock) are the caller's.
+The order's machine lives whole in app/policy/order_lifecycle.py (its guard reads the role table).
+Webhook deliveries have statuses but no table: the outbox relay creates them PENDING and only the
+dispatcher moves them on.
 """
 
 from collections.abc import Mapping
@@ -24,16 +27,6 @@ class CartStatus(StrEnum):
     CONVERTED = "CONVERTED"
     ABANDONED = "ABANDONED"
     EXPIRED = "EXPIRED"
-
-
-class OrderStatus(StrEnum):
-    PLACED = "PLACED"
-    CONFIRMED = "CONFIRMED"
-    PROCESSING = "PROCESSING"
-    SHIPPED = "SHIPPED"
-    DELIVERED = "DELIVERED"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
 
 
 class PaymentStatus(StrEnum):
@@ -100,17 +93,6 @@ CART_TRANSITIONS: Transitions[CartStatus] = {
     CartStatus.EXPIRED: frozenset(),
 }
 
-ORDER_TRANSITIONS: Transitions[OrderStatus] = {
-    OrderStatus.PLACED: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
-    OrderStatus.CONFIRMED: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
-    OrderStatus.PROCESSING: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
-    # Cancelling from SHIPPED or DELIVERED also needs an approved ORDER_CANCEL_AFTER_SHIPMENT.
-    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED}),
-    OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED}),
-    OrderStatus.COMPLETED: frozenset(),
-    OrderStatus.CANCELLED: frozenset(),
-}
-
 PAYMENT_TRANSITIONS: Transitions[PaymentStatus] = {
     PaymentStatus.PENDING: frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.FAILED}),
     PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.CAPTURED, PaymentStatus.VOIDED}),
@@ -121,6 +103,8 @@ PAYMENT_TRANSITIONS: Transitions[PaymentStatus] = {
     PaymentStatus.VOIDED: frozenset(),
     PaymentStatus.FAILED: frozenset(),
 }
+# Money captured and not all given back: what a refund (or a cancellation) draws on.
+CAPTURED_PAYMENTS = frozenset({PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED})
 
 FULFILLMENT_TRANSITIONS: Transitions[FulfillmentStatus] = {
     FulfillmentStatus.PENDING: frozenset({FulfillmentStatus.PICKED, FulfillmentStatus.CANCELLED}),

@@ -8,6 +8,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import Row, func, select
 
 from app.db import Database
+from app.domain.states import FulfillmentStatus
 from app.loaders.base import many_per_key, one_per_key, value_per_key
 from app.pagination import Page, PageRequest, cut_page, encode_cursor, seek
 from app.services.cart_view import CART_COLUMNS, CartView, view_carts
@@ -68,7 +69,7 @@ class OrderLoaders:
         self.quantity_fulfilled = value_per_key(
             db, lambda ids: select(FulfillmentLine.order_line_id, func.sum(FulfillmentLine.quantity))
             .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
-            .where(FulfillmentLine.order_line_id.in_(ids), Fulfillment.status != "CANCELLED")
+            .where(FulfillmentLine.order_line_id.in_(ids), Fulfillment.status != FulfillmentStatus.CANCELLED)
             .group_by(FulfillmentLine.order_line_id), default=0)
         self.quantity_returned = value_per_key(
             db, lambda ids: select(ReturnLine.order_line_id, func.sum(ReturnLine.quantity))

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from app.domain.errors import ErrorCode, Problem
-from app.domain.states import OrderStatus
 from app.policy.decisions import ApprovalAction, Decision
+from app.policy.order_lifecycle import RETURNABLE, OrderStatus
 from app.policy.permissions import Permission, has_permission
 
 
@@ -32,9 +32,6 @@ def line_problems(requested: Sequence[tuple[int, int]], *, delivered: Mapping[in
             problems.append(Problem(ErrorCode.RETURN_NOT_ELIGIBLE, f"At most {left} of this line can be returned.",
                                     ("input", "lines", str(i), "quantity")))
     return problems
-
-
-RETURNABLE = frozenset({OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
 
 
 def window_decision(status: OrderStatus, delivered_at: datetime | None, now: datetime, window_days: int) -> Decision:

@@ -18,7 +18,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from app.db import Database
 from app.domain.carts import EXPIRES_AFTER
 from app.domain.money import ZERO
-from app.domain.states import CartStatus, OrderStatus
+from app.domain.states import CartStatus
+from app.policy.order_lifecycle import NOT_A_SALE
 from models import Cart, EcommerceOrder, OrderLine, ReturnLine, ReturnRequest
 from models.base import UTCDateTime
 
@@ -212,7 +213,7 @@ async def sales_report(db: Database, *, start: datetime, end: datetime, group_by
         order_columns.append(period_start_sql(EcommerceOrder.created_at, interval).label("period_start"))
     period = (select(*order_columns)
               .where(EcommerceOrder.created_at >= start, EcommerceOrder.created_at < end,
-                     EcommerceOrder.status != OrderStatus.CANCELLED).subquery())
+                     EcommerceOrder.status.not_in(NOT_A_SALE)).subquery())
     units = (select(OrderLine.order_id, func.sum(OrderLine.quantity).label("units"))
              .join(period, period.c.id == OrderLine.order_id).group_by(OrderLine.order_id).subquery())
     returned = (select(ReturnRequest.order_id, func.sum(ReturnLine.quantity).label("units"))

@@ -14,17 +14,10 @@ from sqlalchemy import or_, update
 
 from app.domain.errors import DomainError, ErrorCode, Problem
 from app.domain.money import ZERO
-from app.domain.states import (
-    CART_TRANSITIONS,
-    ORDER_TRANSITIONS,
-    PAYMENT_TRANSITIONS,
-    CartStatus,
-    OrderStatus,
-    PaymentStatus,
-    transition,
-)
+from app.domain.states import CART_TRANSITIONS, PAYMENT_TRANSITIONS, CartStatus, PaymentStatus, transition
 from app.domain.validation import Checker
 from app.integrations.payments import Gateways
+from app.policy.order_lifecycle import ORDER_TRANSITIONS, OrderStatus
 from app.services.allocation import allocate
 from app.services.cart_view import CartView
 from app.services.carts import cart_for_change, refresh

@@ -29,7 +29,6 @@ from app.domain.exceptions import SWEPT_KINDS, ExceptionKind, Finding, Threshold
 from app.domain.states import (
     EXCEPTION_TRANSITIONS,
     ExceptionStatus,
-    OrderStatus,
     WebhookDeliveryStatus,
     can_transition,
     transition,
@@ -38,6 +37,7 @@ from app.domain.validation import Checker
 from app.ids import encode_id
 from app.pagination import Page, PageRequest, cut_page, encode_cursor, seek
 from app.policy.exceptions import may_resolve
+from app.policy.order_lifecycle import FULFILLABLE, HOLDING_ALLOCATIONS, OrderStatus
 from app.policy.permissions import Permission
 from app.services.common import enforce, require
 from app.services.unit_of_work import UnitOfWork
@@ -198,7 +198,7 @@ async def _overdue_orders(session: AsyncSession, limits: Thresholds, now: dateti
     not restart the clock: the promise is to ship within the SLA of the purchase)."""
     rows = (await session.execute(
         select(EcommerceOrder.id, EcommerceOrder.number, EcommerceOrder.status, EcommerceOrder.created_at)
-        .where(EcommerceOrder.status.in_(rules.UNSHIPPED), EcommerceOrder.created_at < now - limits.fulfillment_sla)
+        .where(EcommerceOrder.status.in_(FULFILLABLE), EcommerceOrder.created_at < now - limits.fulfillment_sla)
     )).all()
     return [Finding(ExceptionKind.ORDER_FULFILLMENT_OVERDUE, rules.overdue_order(
         number=r.number, status=r.status, placed_at=r.created_at, now=now, sla=limits.fulfillment_sla),
@@ -283,7 +283,7 @@ async def _stock_mismatches(session: AsyncSession, limits: Thresholds, now: date
     allocation of a shipped or cancelled order is back to 0), and on hand against allocated."""
     held = (select(Allocation.stock_id.label("stock_id"), func.sum(Allocation.quantity).label("held"))
             .join(EcommerceOrder, EcommerceOrder.id == Allocation.order_id)
-            .where(EcommerceOrder.status.in_(rules.ALLOCATING)).group_by(Allocation.stock_id).subquery())
+            .where(EcommerceOrder.status.in_(HOLDING_ALLOCATIONS)).group_by(Allocation.stock_id).subquery())
     held_units = func.coalesce(held.c.held, 0)
     rows = (await session.execute(
         select(Stock.variant_id, ProductVariant.sku, Warehouse.code, Stock.on_hand, Stock.allocated,

@@ -8,17 +8,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from app.domain.errors import DomainError, ErrorCode, Problem
-from app.domain.states import FULFILLMENT_TRANSITIONS, FulfillmentStatus, OrderStatus, transition
+from app.domain.states import FULFILLMENT_TRANSITIONS, FulfillmentStatus, transition
 from app.domain.validation import Checker
 from app.integrations.payments import Gateways
+from app.policy.order_lifecycle import FULFILLABLE, OPEN_FULFILLMENTS
 from app.policy.permissions import Permission
 from app.services.allocation import allocate, release
 from app.services.common import require
 from app.services.orders import capture_payment, order_for_change, sync_order_status
 from app.services.unit_of_work import UnitOfWork
 from models import Allocation, Fulfillment, FulfillmentLine, OrderLine, Stock, Warehouse
-
-FULFILLABLE = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +47,7 @@ async def _held(uow: UnitOfWork, order_id: int) -> dict[tuple[int, int], int]:
             select(FulfillmentLine.order_line_id, Fulfillment.warehouse_id, FulfillmentLine.quantity)
             .join(Fulfillment, Fulfillment.id == FulfillmentLine.fulfillment_id)
             .where(Fulfillment.order_id == order_id,
-                   Fulfillment.status.in_((FulfillmentStatus.PENDING, FulfillmentStatus.PICKED))))).all():
+                   Fulfillment.status.in_(OPEN_FULFILLMENTS)))).all():
         held[(line, warehouse)] -= quantity
     return held
 

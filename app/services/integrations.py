@@ -12,7 +12,7 @@ from app.domain import exceptions as rules
 from app.domain.errors import DomainError, ErrorCode, Problem
 from app.domain.exceptions import ExceptionKind, Finding
 from app.domain.money import CENT, ZERO
-from app.domain.states import FulfillmentStatus, PaymentStatus
+from app.domain.states import CAPTURED_PAYMENTS, FulfillmentStatus, PaymentStatus
 from app.ids import decode_int_id
 from app.integrations.payments import Gateways
 from app.services.exceptions import open_exception
@@ -155,7 +155,7 @@ def _settle(payment: Payment, event: dict[str, Any], kind: str, to: PaymentStatu
         payment.captured_amount = payment.amount if amount is None else amount
         data["amount"] = str(payment.captured_amount)
     elif to == PaymentStatus.REFUNDED:
-        if payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+        if payment.status not in CAPTURED_PAYMENTS:
             raise DomainError.of(ErrorCode.INVALID_TRANSITION, "Only a captured payment can be refunded.", "type")
         left = refundable(payment)
         amount = notice_amount(event, most=left, currency=payment.currency)

@@ -1,7 +1,6 @@
 """The order lifecycle after checkout: status derived from fulfillments, payment moves through
 the Payments port, cancellation, and completion once the return window has closed."""
 
-from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,26 +11,30 @@ from app.domain.errors import DomainError, ErrorCode
 from app.domain.money import ZERO
 from app.domain.refunds import shipping_left
 from app.domain.states import (
+    CAPTURED_PAYMENTS,
     FULFILLMENT_TRANSITIONS,
-    ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     FulfillmentStatus,
-    OrderStatus,
     PaymentStatus,
-    ReturnStatus,
     transition,
 )
 from app.domain.validation import Checker
 from app.integrations.payments import Gateways
-from app.policy.orders import derived_status, forward_path, may_cancel
+from app.policy.order_lifecycle import (
+    AWAITS_COMPLETION,
+    OPEN_FULFILLMENTS,
+    OPEN_RETURNS,
+    ORDER_TRANSITIONS,
+    OrderStatus,
+    derived_status,
+    forward_path,
+    may_cancel,
+)
 from app.services.allocation import release
 from app.services.approvals import consume_approval
 from app.services.common import enforce
 from app.services.unit_of_work import UnitOfWork
 from models import Allocation, EcommerceOrder, Fulfillment, FulfillmentLine, OrderLine, Payment, ReturnRequest
-
-SHIPPED = (FulfillmentStatus.SHIPPED, FulfillmentStatus.IN_TRANSIT, FulfillmentStatus.DELIVERED)
-OPEN_RETURNS = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.RECEIVED)
 
 
 async def order_for_change(uow: UnitOfWork, order_id: int, field: str = "orderId") -> EcommerceOrder:
@@ -73,17 +76,11 @@ async def sync_order_status(uow: UnitOfWork, order: EcommerceOrder) -> None:
     session = uow.session
     quantities = dict((await session.execute(
         select(OrderLine.id, OrderLine.quantity).where(OrderLine.order_id == order.id))).all())
-    rows = (await session.execute(
+    fulfilled = (await session.execute(
         select(Fulfillment.status, FulfillmentLine.order_line_id, FulfillmentLine.quantity)
         .join(FulfillmentLine, FulfillmentLine.fulfillment_id == Fulfillment.id)
         .where(Fulfillment.order_id == order.id, Fulfillment.status != FulfillmentStatus.CANCELLED))).all()
-    shipped: dict[int, int] = defaultdict(int)
-    for status, line_id, quantity in rows:
-        if status in SHIPPED:
-            shipped[line_id] += quantity
-    target = derived_status(OrderStatus(order.status), line_quantities=quantities, shipped=shipped,
-                            any_fulfillment=bool(rows),
-                            all_delivered=bool(rows) and all(s == FulfillmentStatus.DELIVERED for s, _, _ in rows))
+    target = derived_status(OrderStatus(order.status), line_quantities=quantities, fulfilled=fulfilled)
     for step in forward_path(OrderStatus(order.status), target):
         move_order(uow, order, step)
 
@@ -110,7 +107,7 @@ async def current_payment(uow: UnitOfWork, order: EcommerceOrder, *, lock: bool 
 async def capture_payment(uow: UnitOfWork, order: EcommerceOrder, gateways: Gateways) -> None:
     """Settlement at the first shipment: capture the authorized amount through the Payments port."""
     payment = await current_payment(uow, order)
-    if payment is not None and payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+    if payment is not None and payment.status in CAPTURED_PAYMENTS:
         return  # captured at an earlier shipment
     if payment is None or payment.status != PaymentStatus.AUTHORIZED:
         state = payment.status.lower() if payment else "missing"
@@ -134,7 +131,7 @@ async def refund_payment(uow: UnitOfWork, order: EcommerceOrder, gateways: Gatew
     """Give back `amount` through the Payments port; PARTIALLY_REFUNDED or REFUNDED. The one place
     money goes back: never more than captured minus refunded (refused, never trimmed silently)."""
     payment = await current_payment(uow, order, lock=True)
-    if payment is None or payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+    if payment is None or payment.status not in CAPTURED_PAYMENTS:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "There is no captured payment to refund.")
     if not amount.is_finite() or amount < ZERO:
         raise DomainError.of(ErrorCode.INVALID, "A refund must be a positive amount.")
@@ -182,7 +179,7 @@ async def cancel_order(*, uow: UnitOfWork, order_id: int, reason: str, approval_
         if gateway is not None:
             await gateway.void(reference=payment.reference or "")
         move_payment(uow, order, payment, PaymentStatus.VOIDED, {})
-    elif payment is not None and payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+    elif payment is not None and payment.status in CAPTURED_PAYMENTS:
         # Everything captured and not refunded goes back, the shipping paid included.
         order.shipping_refunded += shipping_left(shipping=order.shipping, shipping_discount=order.shipping_discount,
                                                  shipping_refunded=order.shipping_refunded)
@@ -196,7 +193,7 @@ async def cancel_order(*, uow: UnitOfWork, order_id: int, reason: str, approval_
 async def _cancel_open_fulfillments(uow: UnitOfWork, order: EcommerceOrder) -> None:
     for fulfillment in (await uow.session.execute(select(Fulfillment).where(
             Fulfillment.order_id == order.id,
-            Fulfillment.status.in_((FulfillmentStatus.PENDING, FulfillmentStatus.PICKED))))).scalars():
+            Fulfillment.status.in_(OPEN_FULFILLMENTS)))).scalars():
         current = FulfillmentStatus(fulfillment.status)
         fulfillment.status = transition(FULFILLMENT_TRANSITIONS, current, FulfillmentStatus.CANCELLED,
                                         subject="fulfillment")
@@ -211,7 +208,7 @@ async def complete_orders(*, uow: UnitOfWork, window_days: int, limit: int = 500
     open_return = select(ReturnRequest.id).where(ReturnRequest.order_id == EcommerceOrder.id,
                                                  ReturnRequest.status.in_(OPEN_RETURNS)).exists()
     orders = (await uow.session.execute(
-        select(EcommerceOrder).where(EcommerceOrder.status == OrderStatus.DELIVERED,
+        select(EcommerceOrder).where(EcommerceOrder.status == AWAITS_COMPLETION,
                                      EcommerceOrder.delivered_at < closed_before, ~open_return)
         .order_by(EcommerceOrder.id).limit(limit).with_for_update(skip_locked=True))).scalars().all()
     for order in orders:

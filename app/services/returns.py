@@ -10,10 +10,11 @@ from sqlalchemy import func, select, update
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.money import ZERO
 from app.domain.refunds import line_refund, shipping_left
-from app.domain.states import RETURN_TRANSITIONS, FulfillmentStatus, OrderStatus, ReturnStatus, transition
+from app.domain.states import RETURN_TRANSITIONS, ApprovalStatus, FulfillmentStatus, ReturnStatus, transition
 from app.domain.validation import Checker
 from app.integrations.payments import Gateways
 from app.policy import returns as policy
+from app.policy.order_lifecycle import OrderStatus
 from app.policy.permissions import Permission
 from app.services.approvals import consume_approval
 from app.services.common import enforce, require
@@ -200,7 +201,7 @@ async def refund_return(*, uow: UnitOfWork, return_id: int, note: str | None, ap
         if approval_id is None:
             approval_id = await uow.session.scalar(select(ApprovalRequest.id).where(
                 ApprovalRequest.action == decision.needs_approval, ApprovalRequest.subject_type == "ReturnRequest",
-                ApprovalRequest.subject_id == request.id, ApprovalRequest.status == "APPROVED",
+                ApprovalRequest.subject_id == request.id, ApprovalRequest.status == ApprovalStatus.APPROVED,
                 ApprovalRequest.consumed_at.is_(None)).order_by(ApprovalRequest.id).limit(1))
         used = await consume_approval(uow, approval_id, action=decision.needs_approval,
                                       subject_type="ReturnRequest", subject_id=request.id, message=decision.message)

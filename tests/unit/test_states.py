@@ -11,7 +11,6 @@ from app.domain.states import (
     CART_TRANSITIONS,
     EXCEPTION_TRANSITIONS,
     FULFILLMENT_TRANSITIONS,
-    ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     RETURN_TRANSITIONS,
     WEBHOOK_DELIVERY_TRANSITIONS,
@@ -20,6 +19,7 @@ from app.domain.states import (
     WebhookDeliveryStatus,
     transition,
 )
+from app.policy.order_lifecycle import ORDER_TRANSITIONS
 
 TABLES = {
     "campaign": CAMPAIGN_TRANSITIONS, "cart": CART_TRANSITIONS, "order": ORDER_TRANSITIONS,
