@@ -4,23 +4,14 @@ from typing import Any
 
 import strawberry
 
-from app.loaders.orders import (
-    DELIVERY_CURSOR,
-    count_deliveries,
-    delivery_cursor,
-    list_deliveries,
-    list_endpoints,
-)
-from app.pagination import page_request
+from app.loaders.orders import DELIVERIES, list_endpoints
 from app.policy.reads import Readable
 from app.services import webhook_endpoints as endpoint_service
 from resolvers.base import Info, input_pk, query_pk, require_read, write
-from schema.common import PageInfo
+from schema.common import Connection
 from schema.errors import PublicError
 from schema.webhooks import (
     WebhookDelivery,
-    WebhookDeliveryConnection,
-    WebhookDeliveryEdge,
     WebhookEndpoint,
     WebhookEndpointCreateInput,
     WebhookEndpointDeactivateInput,
@@ -40,20 +31,15 @@ class WebhookQuery:
     @strawberry.field(description="Admins only: the webhook delivery log, newest first.")
     async def webhook_deliveries(self, info: Info, first: int | None = None, after: str | None = None,
                                  endpoint_id: strawberry.ID | None = None,
-                                 status: str | None = None) -> WebhookDeliveryConnection:
+                                 status: str | None = None) -> Connection[WebhookDelivery]:
         require_read(info, Readable.WEBHOOK)
         if status is not None and status not in DELIVERY_STATUSES:
             raise PublicError(f"status must be one of {', '.join(sorted(DELIVERY_STATUSES))}.", "INVALID")
         endpoint = query_pk(endpoint_id, "WebhookEndpoint", "endpointId") if endpoint_id else None
-        page = page_request(first=first, after=after, last=None, before=None, kind=DELIVERY_CURSOR)
-        db = info.context.db
-        result = await list_deliveries(db, page=page, endpoint_id=endpoint, status=status)
-        cursors = [delivery_cursor(r) for r in result.items]
-        return WebhookDeliveryConnection(
-            edges=[WebhookDeliveryEdge(cursor=c, node=WebhookDelivery.from_row(r))
-                   for c, r in zip(cursors, result.items, strict=True)],
-            page_info=PageInfo.of(result, cursors),
-            count=lambda: count_deliveries(db, endpoint_id=endpoint, status=status))
+        request = DELIVERIES.request(first=first, after=after)
+        db, deliveries = info.context.db, DELIVERIES.filtered(endpoint_id=endpoint, status=status)
+        return Connection.of(await deliveries.page(db, request), deliveries.cursor, WebhookDelivery.from_row,
+                             lambda: deliveries.count(db))
 
 
 def _present(endpoint: Any) -> dict[str, Any]:
