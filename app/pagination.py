@@ -1,4 +1,4 @@
-"""Cursor pagination: argument checks, opaque cursors and keyset (seek) conditions.
+"""Cursor pagination: argument checks, opaque cursors, and `Listing`, the one keyset-paged list.
 
 Pages are cut with `(sort key, id) > cursor` on an index, never OFFSET, so a cursor stays valid
 and stable while rows are inserted before or after it.
@@ -6,14 +6,17 @@ and stable while rows are inserted before or after it.
 
 import base64
 import binascii
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Integer, Select, String, literal, tuple_
+from sqlalchemy import ColumnElement, Integer, Row, Select, String, func, literal, select, tuple_
+
+from app.db import Database
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -72,36 +75,6 @@ def page_request(*, first: int | None, after: str | None, last: int | None, befo
     return PageRequest(first if first is not None else DEFAULT_PAGE_SIZE, cursor, False, cursor is not None)
 
 
-def seek(stmt: Select[Any], keys: Sequence[ColumnElement[Any]], *, descending: bool,
-         page: PageRequest) -> Select[Any]:
-    """Order by `keys` (the last one unique) and cut the page after or before the cursor."""
-    reverse = descending != page.backward
-    if page.cursor is not None:
-        if len(page.cursor) != len(keys) or not all(map(_fits, keys, page.cursor)):
-            raise PaginationError("The cursor is not valid.")
-        bound = tuple_(*(literal(value, key.type) for key, value in zip(keys, page.cursor, strict=True)))
-        row = tuple_(*keys)
-        stmt = stmt.where(row < bound if reverse else row > bound)
-    order = [key.desc() if reverse else key.asc() for key in keys]
-    return stmt.order_by(*order).limit(page.limit + 1)
-
-
-def _fits(key: ColumnElement[Any], value: Any) -> bool:
-    """Whether a cursor value can be compared with its column (a forged cursor is refused, not a 500)."""
-    from models.base import Amount, UTCDateTime
-
-    kind = key.type
-    if isinstance(kind, Amount):
-        return isinstance(value, Decimal) and value.is_finite() and abs(value) < 10**15
-    if isinstance(kind, UTCDateTime):
-        return isinstance(value, datetime) and value.tzinfo is not None
-    if isinstance(kind, Integer):
-        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**31 - 1
-    if isinstance(kind, String):
-        return isinstance(value, str) and "\x00" not in value and len(value) <= 1000
-    return False
-
-
 @dataclass(slots=True)
 class Page(Generic[T]):
     items: list[T]
@@ -110,10 +83,137 @@ class Page(Generic[T]):
 
 
 def cut_page(rows: Sequence[T], page: PageRequest) -> Page[T]:
-    """Rows fetched with `seek` (limit + 1) -> the page in display order and its neighbours' flags."""
+    """Rows fetched past the cursor (limit + 1) -> the page in display order and its neighbours' flags."""
     more = len(rows) > page.limit
     items = list(rows[: page.limit])
     if page.backward:
         items.reverse()
         return Page(items, has_next=page.has_cursor, has_previous=more)
     return Page(items, has_next=more, has_previous=page.has_cursor)
+
+
+def _no_filter() -> tuple[ColumnElement[bool], ...]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Listing:
+    """One keyset-paged list, declared once: the kind of its cursors (a cursor of another list or
+    order is refused), its rows, its sort keys (the last one unique) and direction, and its filter
+    (arguments -> conditions). `filtered(...)` binds the filter's arguments; `page` and `count` run
+    the list, each on its own short connection.
+
+    The rows of a nested listing (a page per parent) carry an `owner_id` column: `owner_pages` and
+    `owner_counts` serve a batch of parents in one statement."""
+
+    kind: str
+    rows: Select[Any]
+    keys: tuple[ColumnElement[Any], ...]
+    descending: bool = False
+    where: Callable[..., Iterable[ColumnElement[bool]]] = _no_filter
+    conditions: tuple[ColumnElement[bool], ...] = ()
+
+    def filtered(self, *args: Any, **kwargs: Any) -> "Listing":
+        return replace(self, conditions=tuple(self.where(*args, **kwargs)))
+
+    def request(self, *, first: int | None, after: str | None, last: int | None = None,
+                before: str | None = None) -> PageRequest:
+        return page_request(first=first, after=after, last=last, before=before, kind=self.kind)
+
+    def cursor(self, row: Any) -> str:
+        return encode_cursor(self.kind, [_cursor_value(getattr(row, key.key)) for key in self.keys])
+
+    async def page(self, db: Database, request: PageRequest) -> Page[Row[Any]]:
+        stmt = self._after(self.rows.where(*self.conditions), request)
+        stmt = stmt.order_by(*self._order(request)).limit(request.limit + 1)
+        async with db.read() as conn:
+            return cut_page((await conn.execute(stmt)).all(), request)
+
+    async def count(self, db: Database) -> int:
+        stmt = self.rows.where(*self.conditions).with_only_columns(func.count(), maintain_column_froms=True)
+        async with db.read() as conn:
+            return int(await conn.scalar(stmt) or 0)
+
+    async def owner_pages(self, db: Database, keys: Sequence[tuple[Any, PageRequest]]) -> list[Page[Row[Any]]]:
+        """A page per (owner id, request): one windowed statement per distinct request, where
+        ROW_NUMBER() per owner cuts each owner's page."""
+        owner = self.rows.selected_columns.owner_id
+        batches: dict[tuple[Any, ...], tuple[PageRequest, list[Any]]] = {}
+        for owner_id, request in keys:
+            batches.setdefault(request.key, (request, []))[1].append(owner_id)
+        pages: dict[tuple[Any, tuple[Any, ...]], Page[Row[Any]]] = {}
+        for request_key, (request, owner_ids) in batches.items():
+            stmt = self._after(self.rows.where(owner.in_(owner_ids), *self.conditions), request)
+            ranked = stmt.add_columns(func.row_number().over(
+                partition_by=owner, order_by=self._order(request)).label("rn")).subquery()
+            final = select(ranked).where(ranked.c.rn <= request.limit + 1).order_by(ranked.c.owner_id, ranked.c.rn)
+            async with db.read() as conn:
+                rows = (await conn.execute(final)).all()
+            grouped: dict[Any, list[Row[Any]]] = defaultdict(list)
+            for row in rows:
+                grouped[row.owner_id].append(row)
+            for owner_id in owner_ids:
+                pages[(owner_id, request_key)] = cut_page(grouped.get(owner_id, []), request)
+        return [pages[(owner_id, request.key)] for owner_id, request in keys]
+
+    def owner_counts(self, owner_ids: Sequence[Any]) -> Select[Any]:
+        """(owner id, number of rows) of each of these owners that has rows."""
+        owner = self.rows.selected_columns.owner_id
+        return (self.rows.where(owner.in_(list(owner_ids)), *self.conditions)
+                .with_only_columns(owner, func.count(self.keys[-1])).group_by(owner))
+
+    def _order(self, request: PageRequest) -> list[ColumnElement[Any]]:
+        return [key.desc() if self._reverse(request) else key.asc() for key in self.keys]
+
+    def _reverse(self, request: PageRequest) -> bool:
+        """Whether the statement walks the list from its end: a descending list, or a `last` page."""
+        return self.descending != request.backward
+
+    def _after(self, stmt: Select[Any], request: PageRequest) -> Select[Any]:
+        """`stmt` narrowed to the rows after the cursor in the page's direction (before it for `last`)."""
+        if request.cursor is None:
+            return stmt
+        values = _cursor_values(self.keys, request.cursor)
+        bound = tuple_(*(literal(value, key.type) for key, value in zip(self.keys, values, strict=True)))
+        row = tuple_(*self.keys)
+        return stmt.where(row < bound if self._reverse(request) else row > bound)
+
+
+def _cursor_value(value: Any) -> Any:
+    """A sort key's value as a cursor holds it: amounts and moments as text, the rest as is."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _cursor_values(keys: Sequence[ColumnElement[Any]], cursor: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A cursor's values, typed and checked for their columns: a forged cursor is refused, not a 500."""
+    try:
+        if len(cursor) != len(keys):
+            raise ValueError(cursor)
+        return tuple(map(_typed, keys, cursor))
+    except (ValueError, InvalidOperation) as exc:
+        raise PaginationError("The cursor is not valid.") from exc
+
+
+def _typed(key: ColumnElement[Any], value: Any) -> Any:
+    """A cursor value as its column compares it (amounts and moments are held as text); ValueError
+    when it cannot be compared with it."""
+    from models.base import Amount, UTCDateTime
+
+    kind = key.type
+    if isinstance(kind, Amount):
+        value = Decimal(value) if isinstance(value, str) else value
+        fits = isinstance(value, Decimal) and value.is_finite() and abs(value) < 10**15
+    elif isinstance(kind, UTCDateTime):
+        value = datetime.fromisoformat(value) if isinstance(value, str) else value
+        fits = isinstance(value, datetime) and value.tzinfo is not None
+    elif isinstance(kind, Integer):
+        fits = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**31 - 1
+    elif isinstance(kind, String):
+        fits = isinstance(value, str) and "\x00" not in value and len(value) <= 1000
+    else:
+        fits = False
+    if not fits:
+        raise ValueError(value)
+    return value

@@ -3,35 +3,30 @@
 import strawberry
 
 from app.ids import decode_id
-from app.loaders.orders import AUDIT_CURSOR, audit_cursor, count_audit_events, list_audit_events
-from app.pagination import page_request
+from app.loaders.orders import AUDIT_EVENTS
 from app.policy.reads import Readable
 from app.services import audit as audit_service
 from resolvers.base import Info, require_read
-from schema.audit import AuditEvent, AuditEventConnection, AuditEventEdge, AuditVerification
-from schema.common import PageInfo
+from schema.audit import AuditEvent, AuditVerification
+from schema.common import Connection
 from schema.errors import PublicError
 
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field(description="SUPPORT, MANAGER, ADMIN: the audit trail, optionally of one subject.")
+    @strawberry.field(description="SUPPORT, MANAGER, ADMIN: the audit trail, oldest first, optionally of one subject.")
     async def audit_events(self, info: Info, first: int | None = None, after: str | None = None,
-                           subject_id: strawberry.ID | None = None) -> AuditEventConnection:
+                           subject_id: strawberry.ID | None = None) -> Connection[AuditEvent]:
         require_read(info, Readable.AUDIT)
         subject = None
         if subject_id is not None:
             subject = decode_id(subject_id)
             if subject is None:
                 raise PublicError("subjectId is not a valid id.", "INVALID")
-        page = page_request(first=first, after=after, last=None, before=None, kind=AUDIT_CURSOR)
-        db = info.context.db
-        result = await list_audit_events(db, page=page, subject=subject)
-        cursors = [audit_cursor(r) for r in result.items]
-        return AuditEventConnection(
-            edges=[AuditEventEdge(cursor=c, node=AuditEvent.from_row(r))
-                   for c, r in zip(cursors, result.items, strict=True)],
-            page_info=PageInfo.of(result, cursors), count=lambda: count_audit_events(db, subject=subject))
+        request = AUDIT_EVENTS.request(first=first, after=after)
+        db, events = info.context.db, AUDIT_EVENTS.filtered(subject=subject)
+        return Connection.of(await events.page(db, request), events.cursor, AuditEvent.from_row,
+                             lambda: events.count(db))
 
     @strawberry.field(description="Admins only: recompute the hash chain.")
     async def audit_verify(self, info: Info) -> AuditVerification:

@@ -8,13 +8,12 @@ import strawberry
 from app.domain.campaigns import DiscountType as DomainDiscountType
 from app.domain.states import CampaignStatus as DomainCampaignStatus
 from app.ids import decode_int_id
-from app.loaders.catalog import CAMPAIGN_CURSOR, campaign_cursor, count_campaigns, list_campaigns
-from app.pagination import page_request
+from app.loaders.catalog import CAMPAIGNS
 from app.policy.reads import may_read_campaign, readable_campaign_statuses
 from app.services import campaigns as campaign_service
 from resolvers.base import Info, currency, input_pk, write
-from schema.campaign import Campaign, CampaignConnection, CampaignEdge, CampaignStatus
-from schema.common import PageInfo
+from schema.campaign import Campaign, CampaignStatus
+from schema.common import Connection
 from schema.inputs import CampaignCreateInput, CampaignStatusUpdateInput
 from schema.payloads import CampaignPayload
 
@@ -24,18 +23,13 @@ class CampaignQuery:
     @strawberry.field(description="Campaigns, newest first, optionally of one status. Unreleased ones (DRAFT, "
                                   "SCHEDULED) only for MERCHANDISER, MANAGER, ADMIN.")
     async def campaigns(self, info: Info, first: int | None = None, after: str | None = None,
-                        status: CampaignStatus | None = None) -> CampaignConnection:  # type: ignore[valid-type]
-        page = page_request(first=first, after=after, last=None, before=None, kind=CAMPAIGN_CURSOR)
+                        status: CampaignStatus | None = None) -> Connection[Campaign]:  # type: ignore[valid-type]
+        request = CAMPAIGNS.request(first=first, after=after)
         db, currency = info.context.db, info.context.settings.currency
-        status_ = status.value if status else None
-        readable = readable_campaign_statuses(info.context.viewer)
-        result = await list_campaigns(db, page=page, status=status_, readable=readable)
-        cursors = [campaign_cursor(r) for r in result.items]
-        return CampaignConnection(
-            edges=[CampaignEdge(cursor=c, node=Campaign.from_row(r, currency))
-                   for c, r in zip(cursors, result.items, strict=True)],
-            page_info=PageInfo.of(result, cursors),
-            count=lambda: count_campaigns(db, status=status_, readable=readable))
+        campaigns = CAMPAIGNS.filtered(status=status.value if status else None,
+                                       readable=readable_campaign_statuses(info.context.viewer))
+        return Connection.of(await campaigns.page(db, request), campaigns.cursor,
+                             lambda row: Campaign.from_row(row, currency), lambda: campaigns.count(db))
 
     @strawberry.field(description="One campaign; null when unknown or unreleased and not yours to see.")
     async def campaign(self, info: Info, id: strawberry.ID) -> Campaign | None:

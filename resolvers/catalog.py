@@ -9,22 +9,17 @@ import strawberry
 from app.domain.validation import SLUG_MAX
 from app.ids import decode_int_id
 from app.loaders import products as listing
-from app.loaders.catalog import CATEGORY_CURSOR, category_cursor, count_categories, list_categories
-from app.pagination import page_request
+from app.loaders.catalog import CATEGORIES
 from app.policy.reads import may_read_campaign
 from app.services import catalog as catalog_service
 from resolvers.base import Info, currency, input_pk, query_pk, query_text, write
 from schema.catalog import (
     Category,
-    CategoryConnection,
-    CategoryEdge,
     Product,
-    ProductConnection,
-    ProductEdge,
     ProductVariant,
     prefetch_products,
 )
-from schema.common import PageInfo
+from schema.common import Connection
 from schema.errors import PublicError
 from schema.inputs import (
     CategoryCreateInput,
@@ -77,17 +72,17 @@ class CatalogQuery:
     @strawberry.field(description="Browse the catalog: filter, sort, and page with cursors.")
     async def products(self, info: Info, first: int | None = None, after: str | None = None,
                        last: int | None = None, before: str | None = None,
-                       filter: ProductFilter | None = None, sort: ProductSort | None = None) -> ProductConnection:
+                       filter: ProductFilter | None = None,
+                       sort: ProductSort | None = None) -> Connection[Product]:
         flt, order = await _readable_filter(info, _product_filter(filter)), _product_sort(sort)
-        page = page_request(first=first, after=after, last=last, before=before, kind=order.cursor_kind)
+        products = order.listing.filtered(flt)
+        request = products.request(first=first, after=after, last=last, before=before)
         db, currency = info.context.db, info.context.settings.currency
-        result = await listing.list_products(db, flt=flt, sort=order, page=page)
-        products = [Product.from_row(row, currency) for row in result.items]
-        await prefetch_products(info, products, selected_paths(info), prefix="edges.node.")
-        cursors = [order.cursor_for(row) for row in result.items]
-        return ProductConnection(
-            edges=[ProductEdge(cursor=c, node=p) for c, p in zip(cursors, products, strict=True)],
-            page_info=PageInfo.of(result, cursors), count=lambda: listing.count_products(db, flt=flt))
+        connection = Connection.of(await products.page(db, request), products.cursor,
+                                   lambda row: Product.from_row(row, currency), lambda: products.count(db))
+        await prefetch_products(info, [edge.node for edge in connection.edges], selected_paths(info),
+                                prefix="edges.node.")
+        return connection
 
     @strawberry.field(description="One product, by id or slug.")
     async def product(self, info: Info, id: strawberry.ID | None = None, slug: str | None = None) -> Product | None:
@@ -103,16 +98,11 @@ class CatalogQuery:
 
     @strawberry.field(description="Categories by name, optionally only the roots of the tree.")
     async def categories(self, info: Info, first: int | None = None, after: str | None = None,
-                         roots_only: bool | None = None) -> CategoryConnection:
-        page = page_request(first=first, after=after, last=None, before=None, kind=CATEGORY_CURSOR)
-        db = info.context.db
-        result = await list_categories(db, page=page, roots_only=bool(roots_only))
-        cursors = [category_cursor(r) for r in result.items]
-        return CategoryConnection(
-            edges=[CategoryEdge(cursor=c, node=Category.from_row(r))
-                   for c, r in zip(cursors, result.items, strict=True)],
-            page_info=PageInfo.of(result, cursors),
-            count=lambda: count_categories(db, roots_only=bool(roots_only)))
+                         roots_only: bool | None = None) -> Connection[Category]:
+        request = CATEGORIES.request(first=first, after=after)
+        db, categories = info.context.db, CATEGORIES.filtered(roots_only=bool(roots_only))
+        return Connection.of(await categories.page(db, request), categories.cursor, Category.from_row,
+                             lambda: categories.count(db))
 
     @strawberry.field(description="One category, by id or slug.")
     async def category(self, info: Info, id: strawberry.ID | None = None, slug: str | None = None) -> Category | None:

@@ -8,18 +8,15 @@ import strawberry
 
 from app.domain.exceptions import ExceptionKind as DomainExceptionKind
 from app.domain.states import ExceptionStatus as DomainExceptionStatus
-from app.pagination import page_request
 from app.policy.reads import Readable
 from app.services import exceptions as exception_service
 from app.services.health import system_health
 from resolvers.base import Info, input_pk, require_read, write
-from schema.common import PageInfo
+from schema.common import Connection
 from schema.exceptions import (
     ExceptionKind,
     ExceptionStatus,
     OperationalException,
-    OperationalExceptionConnection,
-    OperationalExceptionEdge,
     OperationalExceptionPayload,
     OperationalExceptionResolveInput,
     SystemHealth,
@@ -36,20 +33,14 @@ class ExceptionQuery:
             status: Annotated[ExceptionStatus | None,  # type: ignore[valid-type]
                               strawberry.argument(description="Only exceptions in this status.")] = None,
             kind: Annotated[ExceptionKind | None, strawberry.argument(description="Only exceptions of this kind.")] = None,
-    ) -> OperationalExceptionConnection:
+    ) -> Connection[OperationalException]:
         require_read(info, Readable.OPERATIONAL_EXCEPTION)
-        page = page_request(first=first, after=after, last=None, before=None,
-                            kind=exception_service.EXCEPTION_CURSOR)
-        db = info.context.db
-        status_ = DomainExceptionStatus(status.value) if status else None
-        kind_ = DomainExceptionKind(kind.value) if kind else None
-        result = await exception_service.list_exceptions(db, page=page, status=status_, kind=kind_)
-        cursors = [exception_service.exception_cursor(r) for r in result.items]
-        return OperationalExceptionConnection(
-            edges=[OperationalExceptionEdge(cursor=c, node=OperationalException.from_row(r))
-                   for c, r in zip(cursors, result.items, strict=True)],
-            page_info=PageInfo.of(result, cursors),
-            count=lambda: exception_service.count_exceptions(db, status=status_, kind=kind_))
+        listing = exception_service.EXCEPTIONS
+        request = listing.request(first=first, after=after)
+        db, queue = info.context.db, listing.filtered(DomainExceptionStatus(status.value) if status else None,
+                                                       DomainExceptionKind(kind.value) if kind else None)
+        return Connection.of(await queue.page(db, request), queue.cursor, OperationalException.from_row,
+                             lambda: queue.count(db))
 
     @strawberry.field(description="SUPPORT, FULFILLMENT, MANAGER, ADMIN: outbox backlog and lag, webhook deliveries "
                                   "retrying and failed, open exceptions, counted now.")

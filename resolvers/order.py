@@ -5,17 +5,14 @@ from typing import Any
 import strawberry
 
 from app.ids import decode_int_id
-from app.loaders.orders import ORDER_CURSOR, count_orders, list_orders, order_cursor
-from app.pagination import page_request
+from app.loaders.orders import ORDERS
 from app.policy.reads import Readable, may_read_order
 from app.services import orders as order_service
 from resolvers.base import Info, currency, input_pk, query_moment, query_pk, query_text, require_read, write
-from schema.common import PageInfo
+from schema.common import Connection
 from schema.errors import PublicError
 from schema.order import (
     EcommerceOrder,
-    EcommerceOrderConnection,
-    EcommerceOrderEdge,
     OrderCancelInput,
     OrderFilter,
     OrderPayload,
@@ -24,15 +21,12 @@ from schema.order import (
 MAX_STATUSES = 10
 
 
-async def order_connection(info: Info, *, first: int | None, after: str | None, **flt: Any) -> EcommerceOrderConnection:
-    page = page_request(first=first, after=after, last=None, before=None, kind=ORDER_CURSOR)
-    db = info.context.db
-    result = await list_orders(db, page=page, **flt)
-    cursors = [order_cursor(r) for r in result.items]
-    return EcommerceOrderConnection(
-        edges=[EcommerceOrderEdge(cursor=c, node=EcommerceOrder.from_row(r, currency(info)))
-               for c, r in zip(cursors, result.items, strict=True)],
-        page_info=PageInfo.of(result, cursors), count=lambda: count_orders(db, **flt))
+async def order_connection(info: Info, *, first: int | None, after: str | None,
+                           **flt: Any) -> Connection[EcommerceOrder]:
+    request = ORDERS.request(first=first, after=after)
+    db, orders = info.context.db, ORDERS.filtered(**flt)
+    return Connection.of(await orders.page(db, request), orders.cursor,
+                         lambda row: EcommerceOrder.from_row(row, currency(info)), lambda: orders.count(db))
 
 
 async def _filter(info: Info, flt: OrderFilter | None) -> dict[str, Any]:
@@ -65,7 +59,7 @@ class OrderQuery:
 
     @strawberry.field(description="SUPPORT, FULFILLMENT, MANAGER, ADMIN: orders, newest first.")
     async def orders(self, info: Info, first: int | None = None, after: str | None = None,
-                     filter: OrderFilter | None = None) -> EcommerceOrderConnection:
+                     filter: OrderFilter | None = None) -> Connection[EcommerceOrder]:
         require_read(info, Readable.ORDER_LIST)
         return await order_connection(info, first=first, after=after, **await _filter(info, filter))
 

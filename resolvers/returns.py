@@ -6,14 +6,13 @@ import strawberry
 
 from app.domain.errors import DomainError, ErrorCode
 from app.ids import decode_id, int_key
-from app.loaders.orders import RETURN_CURSOR, count_returns, list_approvals, list_returns, return_cursor
-from app.pagination import page_request
+from app.loaders.orders import RETURNS, list_approvals
 from app.policy.decisions import ApprovalAction as DomainApprovalAction
 from app.policy.reads import Readable
 from app.services import approvals as approval_service
 from app.services import returns as return_service
 from resolvers.base import Info, currency, input_pk, require_read, write
-from schema.common import PageInfo
+from schema.common import Connection
 from schema.returns import (
     ApprovalDecision,
     ApprovalRequest,
@@ -22,10 +21,8 @@ from schema.returns import (
     ApprovalRequestPayload,
     ApprovalStatus,
     ReturnRequest,
-    ReturnRequestConnection,
     ReturnRequestCreateInput,
     ReturnRequestDecisionInput,
-    ReturnRequestEdge,
     ReturnRequestPayload,
     ReturnStatus,
 )
@@ -47,16 +44,12 @@ def _return_id(input: ReturnRequestDecisionInput) -> int:
 class ReturnQuery:
     @strawberry.field(description="SUPPORT, FULFILLMENT, MANAGER, ADMIN: return requests, newest first.")
     async def return_requests(self, info: Info, first: int | None = None, after: str | None = None,
-                              status: ReturnStatus | None = None) -> ReturnRequestConnection:  # type: ignore[valid-type]
+                              status: ReturnStatus | None = None) -> Connection[ReturnRequest]:  # type: ignore[valid-type]
         require_read(info, Readable.ORDER_LIST)
-        page = page_request(first=first, after=after, last=None, before=None, kind=RETURN_CURSOR)
-        db, status_ = info.context.db, status.value if status else None
-        result = await list_returns(db, page=page, status=status_)
-        cursors = [return_cursor(r) for r in result.items]
-        return ReturnRequestConnection(
-            edges=[ReturnRequestEdge(cursor=c, node=ReturnRequest.from_row(r, currency(info)))
-                   for c, r in zip(cursors, result.items, strict=True)],
-            page_info=PageInfo.of(result, cursors), count=lambda: count_returns(db, status=status_))
+        request = RETURNS.request(first=first, after=after)
+        db, returns = info.context.db, RETURNS.filtered(status=status.value if status else None)
+        return Connection.of(await returns.page(db, request), returns.cursor,
+                             lambda row: ReturnRequest.from_row(row, currency(info)), lambda: returns.count(db))
 
     @strawberry.field(description="MANAGER, ADMIN: approval requests, newest first (at most 500).")
     async def approval_requests(self, info: Info,

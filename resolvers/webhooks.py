@@ -4,23 +4,14 @@ from typing import Annotated, Any
 
 import strawberry
 
-from app.loaders.orders import (
-    DELIVERY_CURSOR,
-    count_deliveries,
-    delivery_cursor,
-    list_deliveries,
-    list_endpoints,
-)
-from app.pagination import page_request
+from app.loaders.orders import DELIVERIES, list_endpoints
 from app.policy.reads import Readable
 from app.services import webhook_deliveries as delivery_service
 from app.services import webhook_endpoints as endpoint_service
 from resolvers.base import Info, input_pk, query_pk, require_read, write
-from schema.common import PageInfo
+from schema.common import Connection
 from schema.webhooks import (
     WebhookDelivery,
-    WebhookDeliveryConnection,
-    WebhookDeliveryEdge,
     WebhookDeliveryRetryInput,
     WebhookDeliveryRetryPayload,
     WebhookDeliveryStatus,
@@ -43,18 +34,13 @@ class WebhookQuery:
                                  endpoint_id: strawberry.ID | None = None,
                                  status: Annotated[WebhookDeliveryStatus | None,  # type: ignore[valid-type]
                                                    strawberry.argument(description="Only deliveries in this status.")]
-                                 = None) -> WebhookDeliveryConnection:
+                                 = None) -> Connection[WebhookDelivery]:
         require_read(info, Readable.WEBHOOK)
         endpoint = query_pk(endpoint_id, "WebhookEndpoint", "endpointId") if endpoint_id else None
-        page = page_request(first=first, after=after, last=None, before=None, kind=DELIVERY_CURSOR)
-        db = info.context.db
-        result = await list_deliveries(db, page=page, endpoint_id=endpoint, status=status)
-        cursors = [delivery_cursor(r) for r in result.items]
-        return WebhookDeliveryConnection(
-            edges=[WebhookDeliveryEdge(cursor=c, node=WebhookDelivery.from_row(r))
-                   for c, r in zip(cursors, result.items, strict=True)],
-            page_info=PageInfo.of(result, cursors),
-            count=lambda: count_deliveries(db, endpoint_id=endpoint, status=status))
+        request = DELIVERIES.request(first=first, after=after)
+        db, deliveries = info.context.db, DELIVERIES.filtered(endpoint_id=endpoint, status=status)
+        return Connection.of(await deliveries.page(db, request), deliveries.cursor, WebhookDelivery.from_row,
+                             lambda: deliveries.count(db))
 
 
 def _present(endpoint: Any) -> dict[str, Any]:

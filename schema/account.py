@@ -7,8 +7,8 @@ import strawberry
 
 from app.ids import encode_id
 from app.policy.permissions import Role as DomainRole
-from schema.common import Node, UserError
-from schema.order import EcommerceOrderConnection
+from schema.common import Connection, Node, UserError
+from schema.order import EcommerceOrder
 
 Role = strawberry.enum(DomainRole, name="Role", description="What a user may do; the README's 'Who may do what' lists it.")
 
@@ -27,7 +27,7 @@ class Customer(Node):
 
     @strawberry.field(description="This customer's orders, newest first; empty for those who may not read them.")
     async def orders(self, info: strawberry.Info, first: int | None = None,
-                     after: str | None = None) -> EcommerceOrderConnection:
+                     after: str | None = None) -> Connection[EcommerceOrder]:
         from app.policy.reads import may_read_order
         from resolvers.order import order_connection
 

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.ids import encode_id
-from schema.common import Node, PageInfo
+from schema.common import Node
 
 
 @strawberry.type(description="One event of the append-only, hash-chained audit trail.")
@@ -36,23 +36,6 @@ class AuditEvent(Node):
                    from_status=row.from_status, to_status=row.to_status,
                    data=orjson.loads(row.data) if row.data else None, request_id=row.request_id,
                    approval_id=row.approval_id, hash=row.hash, prev_hash=row.prev_hash)
-
-
-@strawberry.type(description="An audit event in a connection.")
-class AuditEventEdge:
-    cursor: str
-    node: AuditEvent
-
-
-@strawberry.type(description="A page of audit events, oldest first.")
-class AuditEventConnection:
-    edges: list[AuditEventEdge]
-    page_info: PageInfo
-    count: strawberry.Private[Any]
-
-    @strawberry.field(description="Number of events matching, over all pages.")
-    def total_count(self) -> int:
-        return self.count()  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="The result of recomputing the audit hash chain.")

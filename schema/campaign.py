@@ -10,11 +10,10 @@ from app.context import Context
 from app.domain.campaigns import DiscountType as DomainDiscountType
 from app.domain.states import CampaignStatus as DomainCampaignStatus
 from app.ids import encode_id
-from app.loaders.catalog import NESTED_PRODUCT_CURSOR
-from app.pagination import page_request
+from app.loaders.catalog import CAMPAIGN_PRODUCTS
 from app.policy.reads import may_read_campaign, may_read_campaign_code
-from schema.catalog import ProductConnection
-from schema.common import Money, Node, PageInfo
+from schema.catalog import Product
+from schema.common import Connection, Money, Node
 from schema.store import Channel
 
 Info = strawberry.Info[Context, None]
@@ -62,12 +61,13 @@ class Campaign(Node):
         return [Channel.from_row(r) for r in await info.context.catalog.campaign_channels.load(self.pk)]
 
     @strawberry.field(description="Products it covers, by name; a campaign without product scope covers all.")
-    async def products(self, info: Info, first: int | None = None, after: str | None = None) -> ProductConnection:
-        page = page_request(first=first, after=after, last=None, before=None, kind=NESTED_PRODUCT_CURSOR)
-        loaders = info.context.catalog
-        rows = await loaders.campaign_products.load((self.pk, page))
-        return ProductConnection.nested(rows, info.context.settings.currency,
-                                        lambda: loaders.campaign_product_count.load(self.pk))
+    async def products(self, info: Info, first: int | None = None,
+                       after: str | None = None) -> Connection[Product]:
+        request = CAMPAIGN_PRODUCTS.request(first=first, after=after)
+        loaders, currency = info.context.catalog, info.context.settings.currency
+        return Connection.of(await loaders.campaign_products.load((self.pk, request)), CAMPAIGN_PRODUCTS.cursor,
+                             lambda row: Product.from_row(row, currency),
+                             lambda: loaders.campaign_product_count.load(self.pk))
 
 
 def readable_campaign(info: Info, row: Any) -> Campaign | None:
@@ -75,20 +75,3 @@ def readable_campaign(info: Info, row: Any) -> Campaign | None:
     if row is None or not may_read_campaign(info.context.viewer, row.status):
         return None
     return Campaign.from_row(row, info.context.settings.currency)
-
-
-@strawberry.type(description="A campaign in a connection.")
-class CampaignEdge:
-    cursor: str = strawberry.field(description="Opaque cursor of this item.")
-    node: Campaign = strawberry.field(description="The campaign.")
-
-
-@strawberry.type(description="A page of campaigns.")
-class CampaignConnection:
-    edges: list[CampaignEdge] = strawberry.field(description="The campaigns of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page stands.")
-    count: strawberry.Private[Any]
-
-    @strawberry.field(description="Number of campaigns matching, over all pages.")
-    def total_count(self) -> int:
-        return self.count()  # type: ignore[no-any-return]

@@ -1,4 +1,4 @@
-"""Catalog types: Category, Product, ProductVariant and their connections.
+"""Catalog types: Category, Product, ProductVariant.
 
 Types are built from read rows (`from_row`), never from ORM entities. Relations resolve from
 values a list resolver prefetched (look-ahead) when present, else through per-request loaders.
@@ -15,9 +15,8 @@ from sqlalchemy import Row
 from app.context import Context
 from app.domain.campaigns import CampaignTerms, covers_product, display_price, offered_on_channel
 from app.ids import encode_id
-from app.loaders.catalog import NESTED_PRODUCT_CURSOR, nested_product_cursor
-from app.pagination import Page, page_request
-from schema.common import Money, Node, PageInfo
+from app.loaders.catalog import CATEGORY_PRODUCTS
+from schema.common import Connection, Money, Node
 
 if TYPE_CHECKING:
     from schema.campaign import Campaign
@@ -52,12 +51,12 @@ class Category(Node):
 
     @strawberry.field(description="Products of this category and its subcategories, by name.")
     async def products(self, info: Info, first: int | None = None, after: str | None = None,
-                       last: int | None = None, before: str | None = None) -> "ProductConnection":
-        page = page_request(first=first, after=after, last=last, before=before, kind=NESTED_PRODUCT_CURSOR)
-        loaders = info.context.catalog
-        rows = await loaders.category_products.load((self.pk, page))
-        return ProductConnection.nested(rows, info.context.settings.currency,
-                                        lambda: loaders.category_product_count.load(self.pk))
+                       last: int | None = None, before: str | None = None) -> "Connection[Product]":
+        request = CATEGORY_PRODUCTS.request(first=first, after=after, last=last, before=before)
+        loaders, currency = info.context.catalog, info.context.settings.currency
+        return Connection.of(await loaders.category_products.load((self.pk, request)), CATEGORY_PRODUCTS.cursor,
+                             lambda row: Product.from_row(row, currency),
+                             lambda: loaders.category_product_count.load(self.pk))
 
 
 @strawberry.type(description="A sellable variant (size, colour...) of a product.")
@@ -171,47 +170,6 @@ async def campaigns_for_products(info: Info, product_ids: list[int], *,
                              strict=True):
             scoped[pid] = {r.campaign_id for r in rows}
     return {pid: [c for c in offered if covers_product(c, pid, scoped[pid])] for pid in product_ids}
-
-
-@strawberry.type(description="A category in a connection.")
-class CategoryEdge:
-    cursor: str = strawberry.field(description="Opaque cursor of this item.")
-    node: Category = strawberry.field(description="The category.")
-
-
-@strawberry.type(description="A page of categories.")
-class CategoryConnection:
-    edges: list[CategoryEdge] = strawberry.field(description="The categories of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page stands.")
-    count: strawberry.Private[Any]
-
-    @strawberry.field(description="Number of categories matching, over all pages.")
-    def total_count(self) -> int:
-        return self.count()  # type: ignore[no-any-return]
-
-
-@strawberry.type(description="A product in a connection.")
-class ProductEdge:
-    cursor: str = strawberry.field(description="Opaque cursor of this item.")
-    node: Product = strawberry.field(description="The product.")
-
-
-@strawberry.type(description="A page of products.")
-class ProductConnection:
-    edges: list[ProductEdge] = strawberry.field(description="The products of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page stands.")
-    count: strawberry.Private[Any]
-
-    @strawberry.field(description="Number of products matching, over all pages.")
-    def total_count(self) -> int:
-        return self.count()  # type: ignore[no-any-return]
-
-    @classmethod
-    def nested(cls, page: Page[Row[Any]], currency: str, count: Any) -> "ProductConnection":
-        cursors = [nested_product_cursor(r) for r in page.items]
-        edges = [ProductEdge(cursor=c, node=Product.from_row(r, currency))
-                 for c, r in zip(cursors, page.items, strict=True)]
-        return cls(edges=edges, page_info=PageInfo.of(page, cursors), count=count)
 
 
 async def prefetch_products(info: Info, products: list[Product], paths: frozenset[str], prefix: str) -> None:

@@ -1,8 +1,10 @@
-"""Shared GraphQL types: Node, PageInfo, Money, UserError, the DateTime scalar, and the error code enum."""
+"""Shared GraphQL types: Node, the generic Connection, Money, UserError, the DateTime scalar, and the
+error code enum."""
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -17,7 +19,11 @@ from app.pagination import Page
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode",
                             description="Stable codes of userErrors; clients branch on these.")
 
-__all__ = ["JSON", "DateTime", "ErrorCode", "Money", "Node", "PageInfo", "UserError", "user_errors"]
+__all__ = ["JSON", "Connection", "DateTime", "Edge", "ErrorCode", "Money", "Node", "PageInfo", "UserError",
+           "user_errors"]
+
+NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
 
 
 def _parse_date_time(value: object) -> datetime:
@@ -52,11 +58,38 @@ class PageInfo:
     start_cursor: str | None = strawberry.field(description="Cursor of the first item of the page.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last item of the page.")
 
+
+# One generic connection: Strawberry names each use after its node type (Connection[Product] is
+# ProductConnection, its edges ProductEdge). A specialisation copies the generic's descriptions, so
+# they speak of items; the field that returns a connection says what it lists and in which order.
+@strawberry.type(description="An item of a page, with its cursor.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Opaque cursor of this item.")
+    node: NodeT = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, in the list's order.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page stands.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of items matching, over all pages.")
+    def total_count(self) -> int:
+        # Counted only when selected; the awaitable (a query, or a loader call that batches with the
+        # other pages' counts) is awaited by the executor.
+        return self.count()  # type: ignore[return-value]
+
     @classmethod
-    def of(cls, page: Page[object], cursors: list[str]) -> "PageInfo":
-        return cls(has_next_page=page.has_next, has_previous_page=page.has_previous,
-                   start_cursor=cursors[0] if cursors else None,
-                   end_cursor=cursors[-1] if cursors else None)
+    def of(cls, page: Page[RowT], cursor: Callable[[RowT], str], node: Callable[[RowT], NodeT],
+           count: Callable[[], Awaitable[int]]) -> "Connection[NodeT]":
+        """A page of rows as a connection: each row's cursor and node, and the count callable."""
+        cursors = [cursor(row) for row in page.items]
+        return cls(edges=[Edge(cursor=c, node=node(row)) for c, row in zip(cursors, page.items, strict=True)],
+                   page_info=PageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous,
+                                      start_cursor=cursors[0] if cursors else None,
+                                      end_cursor=cursors[-1] if cursors else None),
+                   count=count)
 
 
 @strawberry.type(description="An amount of money in a currency.")

@@ -10,7 +10,7 @@ from app.domain.exceptions import ExceptionKind as DomainExceptionKind
 from app.domain.states import ExceptionStatus as DomainExceptionStatus
 from app.ids import encode_id
 from app.services.health import Health
-from schema.common import Node, PageInfo, UserError
+from schema.common import Node, UserError
 
 
 @strawberry.enum(name="ExceptionKind", description="What an operational exception is about.")
@@ -73,23 +73,6 @@ class OperationalException(Node):
                    status=DomainExceptionStatus(row.status), subject_id=subject, summary=row.summary,
                    detected_at=row.detected_at, resolved_at=row.resolved_at, resolved_by=row.resolved_by,
                    resolution=row.resolution)
-
-
-@strawberry.type(description="An exception in a connection.")
-class OperationalExceptionEdge:
-    cursor: str = strawberry.field(description="Where this item stands: pass it as after for the next page.")
-    node: OperationalException = strawberry.field(description="The exception.")
-
-
-@strawberry.type(description="A page of operational exceptions, newest first.")
-class OperationalExceptionConnection:
-    edges: list[OperationalExceptionEdge] = strawberry.field(description="The page's exceptions.")
-    page_info: PageInfo = strawberry.field(description="Where the page stands.")
-    count: strawberry.Private[Any]
-
-    @strawberry.field(description="Number of exceptions matching, over all pages.")
-    def total_count(self) -> int:
-        return self.count()  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="How the system is doing, read from the database at asOf.")

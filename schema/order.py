@@ -1,4 +1,4 @@
-"""Order types: the order snapshot, its lines, connections and filters."""
+"""Order types: the order snapshot, its lines and filters."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,7 +14,7 @@ from app.policy.reads import may_read_order
 from schema.campaign import Campaign, readable_campaign
 from schema.cart import Address
 from schema.catalog import ProductVariant
-from schema.common import Money, Node, PageInfo, UserError
+from schema.common import Money, Node, UserError
 from schema.store import Channel
 
 if TYPE_CHECKING:
@@ -134,23 +134,6 @@ class EcommerceOrder(Node):
             return []
         return [ReturnRequest.from_row(r, info.context.settings.currency)
                 for r in await info.context.orders.return_requests.load(self.pk)]
-
-
-@strawberry.type(description="An order in a connection.")
-class EcommerceOrderEdge:
-    cursor: str
-    node: EcommerceOrder
-
-
-@strawberry.type(description="A page of orders, newest first.")
-class EcommerceOrderConnection:
-    edges: list[EcommerceOrderEdge]
-    page_info: PageInfo
-    count: strawberry.Private[Any]
-
-    @strawberry.field(description="Number of orders matching, over all pages.")
-    def total_count(self) -> int:
-        return self.count()  # type: ignore[no-any-return]
 
 
 @strawberry.input(description="Narrow an order list; all given conditions must hold.")

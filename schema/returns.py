@@ -12,7 +12,7 @@ from app.domain.states import ReturnStatus as DomainReturnStatus
 from app.ids import encode_id
 from app.policy.decisions import ApprovalAction as DomainApprovalAction
 from app.policy.reads import Readable, may_read, may_read_order
-from schema.common import Money, Node, PageInfo, UserError
+from schema.common import Money, Node, UserError
 from schema.errors import PermissionDenied
 from schema.order import EcommerceOrder, OrderLine
 
@@ -104,23 +104,6 @@ class ReturnRequest(Node):
             return None  # reasons and evidence are internal
         row = await info.context.orders.approval.load(self.row.approval_id) if self.row.approval_id else None
         return ApprovalRequest.from_row(row) if row else None
-
-
-@strawberry.type(description="A return request in a connection.")
-class ReturnRequestEdge:
-    cursor: str
-    node: ReturnRequest
-
-
-@strawberry.type(description="A page of return requests, newest first.")
-class ReturnRequestConnection:
-    edges: list[ReturnRequestEdge]
-    page_info: PageInfo
-    count: strawberry.Private[Any]
-
-    @strawberry.field(description="Number of return requests matching, over all pages.")
-    def total_count(self) -> int:
-        return self.count()  # type: ignore[no-any-return]
 
 
 @strawberry.input(description="Units of an order line to return.")

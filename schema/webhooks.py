@@ -8,7 +8,7 @@ import strawberry
 from app.context import Context
 from app.domain.states import WebhookDeliveryStatus as DomainWebhookDeliveryStatus
 from app.ids import encode_id
-from schema.common import Node, PageInfo, UserError
+from schema.common import Node, UserError
 
 Info = strawberry.Info[Context, None]
 ERROR_CLASSES = ("What went wrong, as a short class: http_3xx, http_4xx, http_5xx, timeout, connect_error, "
@@ -66,23 +66,6 @@ class WebhookDelivery(Node):
         return [WebhookAttempt(attempted_at=r.attempted_at, status_code=r.status_code, error=r.error,
                                duration_ms=r.duration_ms)
                 for r in await info.context.orders.webhook_attempts.load(self.pk)]
-
-
-@strawberry.type(description="A delivery in a connection.")
-class WebhookDeliveryEdge:
-    cursor: str
-    node: WebhookDelivery
-
-
-@strawberry.type(description="A page of webhook deliveries, newest first.")
-class WebhookDeliveryConnection:
-    edges: list[WebhookDeliveryEdge]
-    page_info: PageInfo
-    count: strawberry.Private[Any]
-
-    @strawberry.field(description="Number of deliveries matching, over all pages.")
-    def total_count(self) -> int:
-        return self.count()  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A registered receiver of signed event webhooks.")

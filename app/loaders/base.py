@@ -3,12 +3,14 @@
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Row, Select
 
 from app.db import Database
+from app.pagination import Listing
 
 BatchFn = Callable[[Sequence[Any]], Awaitable[list[Any]]]
 
@@ -48,6 +50,11 @@ def value_per_key(db: Database, query: Callable[[Sequence[Any]], Select[Any]], d
         return [found.get(k, default) for k in keys]
 
     return DataLoader(batch, max_batch_size=500)
+
+
+def page_per_key(db: Database, listing: Listing) -> DataLoader:
+    """A page of a nested listing per (owner id, PageRequest) key (Listing.owner_pages)."""
+    return DataLoader(partial(listing.owner_pages, db), max_batch_size=500)
 
 
 def in_keys(column: ColumnElement[Any], keys: Sequence[Any]) -> ColumnElement[bool]:

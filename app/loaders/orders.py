@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 
 from app.db import Database
 from app.domain.states import FulfillmentStatus
 from app.loaders.base import many_per_key, one_per_key, value_per_key
-from app.pagination import Page, PageRequest, cut_page, encode_cursor, seek
+from app.pagination import Listing
 from app.services.cart_view import CART_COLUMNS, CartView, view_carts
 from models import (
     ApprovalRequest,
@@ -30,8 +30,6 @@ from models import (
 )
 
 ORDER_COLUMNS = tuple(EcommerceOrder.__table__.c)
-ORDER_CURSOR = "order:id-desc"
-AUDIT_CURSOR = "audit:sequence"
 
 
 class OrderLoaders:
@@ -91,81 +89,45 @@ class OrderLoaders:
         return [views.get(i) for i in ids]
 
 
-def order_cursor(row: Row[Any]) -> str:
-    return encode_cursor(ORDER_CURSOR, [row.id])
-
-
-def _order_filter(stmt: Any, *, statuses: Sequence[str] | None, channel_id: int | None | bool,
-                  campaign_id: int | None, created_after: datetime | None, created_before: datetime | None,
-                  customer_id: int | None) -> Any:
+def _order_filter(*, statuses: Sequence[str] | None, channel_id: int | None, campaign_id: int | None,
+                  created_after: datetime | None, created_before: datetime | None,
+                  customer_id: int | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if statuses:
-        stmt = stmt.where(EcommerceOrder.status.in_(list(statuses)))
+        conditions.append(EcommerceOrder.status.in_(list(statuses)))
     if channel_id is not None:
-        stmt = stmt.where(EcommerceOrder.channel_id == channel_id)
+        conditions.append(EcommerceOrder.channel_id == channel_id)
     if campaign_id is not None:
-        stmt = stmt.where(EcommerceOrder.campaign_id == campaign_id)
+        conditions.append(EcommerceOrder.campaign_id == campaign_id)
     if created_after is not None:
-        stmt = stmt.where(EcommerceOrder.created_at >= created_after)
+        conditions.append(EcommerceOrder.created_at >= created_after)
     if created_before is not None:
-        stmt = stmt.where(EcommerceOrder.created_at < created_before)
+        conditions.append(EcommerceOrder.created_at < created_before)
     if customer_id is not None:
-        stmt = stmt.where(EcommerceOrder.customer_id == customer_id)
-    return stmt
+        conditions.append(EcommerceOrder.customer_id == customer_id)
+    return conditions
 
 
-async def list_orders(db: Database, *, page: PageRequest, **flt: Any) -> Page[Row[Any]]:
-    stmt = seek(_order_filter(select(*ORDER_COLUMNS), **flt), [EcommerceOrder.id], descending=True, page=page)
-    async with db.read() as conn:
-        return cut_page((await conn.execute(stmt)).all(), page)
+def _audit_filter(subject: tuple[str, str] | None) -> list[ColumnElement[bool]]:
+    return [] if subject is None else [AuditEvent.subject_type == subject[0], AuditEvent.subject_id == subject[1]]
 
 
-async def count_orders(db: Database, **flt: Any) -> int:
-    async with db.read() as conn:
-        return int(await conn.scalar(_order_filter(select(func.count()).select_from(EcommerceOrder), **flt)) or 0)
+def _return_filter(status: str | None) -> list[ColumnElement[bool]]:
+    return [ReturnRequest.status == status] if status else []
 
 
-def audit_cursor(row: Row[Any]) -> str:
-    return encode_cursor(AUDIT_CURSOR, [row.sequence])
+def _delivery_filter(endpoint_id: int | None, status: str | None) -> list[ColumnElement[bool]]:
+    conditions = [WebhookDelivery.endpoint_id == endpoint_id] if endpoint_id is not None else []
+    return conditions + ([WebhookDelivery.status == status] if status else [])
 
 
-def _audit_filter(stmt: Any, subject: tuple[str, str] | None) -> Any:
-    if subject is None:
-        return stmt
-    return stmt.where(AuditEvent.subject_type == subject[0], AuditEvent.subject_id == subject[1])
-
-
-async def list_audit_events(db: Database, *, page: PageRequest, subject: tuple[str, str] | None) -> Page[Row[Any]]:
-    stmt = seek(_audit_filter(select(*AuditEvent.__table__.c), subject), [AuditEvent.sequence],
-                descending=False, page=page)
-    async with db.read() as conn:
-        return cut_page((await conn.execute(stmt)).all(), page)
-
-
-async def count_audit_events(db: Database, *, subject: tuple[str, str] | None) -> int:
-    async with db.read() as conn:
-        return int(await conn.scalar(_audit_filter(select(func.count()).select_from(AuditEvent), subject)) or 0)
-
-
-RETURN_CURSOR = "return:id-desc"
-
-
-def return_cursor(row: Row[Any]) -> str:
-    return encode_cursor(RETURN_CURSOR, [row.id])
-
-
-def _returns(stmt: Any, status: str | None) -> Any:
-    return stmt.where(ReturnRequest.status == status) if status else stmt
-
-
-async def list_returns(db: Database, *, page: PageRequest, status: str | None) -> Page[Row[Any]]:
-    stmt = seek(_returns(select(*ReturnRequest.__table__.c), status), [ReturnRequest.id], descending=True, page=page)
-    async with db.read() as conn:
-        return cut_page((await conn.execute(stmt)).all(), page)
-
-
-async def count_returns(db: Database, *, status: str | None) -> int:
-    async with db.read() as conn:
-        return int(await conn.scalar(_returns(select(func.count()).select_from(ReturnRequest), status)) or 0)
+ORDERS = Listing("order:id-desc", select(*ORDER_COLUMNS), (EcommerceOrder.id,), descending=True, where=_order_filter)
+AUDIT_EVENTS = Listing("audit:sequence", select(*AuditEvent.__table__.c), (AuditEvent.sequence,),
+                       where=_audit_filter)
+RETURNS = Listing("return:id-desc", select(*ReturnRequest.__table__.c), (ReturnRequest.id,), descending=True,
+                  where=_return_filter)
+DELIVERIES = Listing("webhook-delivery:id-desc", select(*WebhookDelivery.__table__.c), (WebhookDelivery.id,),
+                     descending=True, where=_delivery_filter)
 
 
 MAX_APPROVALS = 500
@@ -178,33 +140,6 @@ async def list_approvals(db: Database, *, status: str | None) -> list[Row[Any]]:
         stmt = stmt.where(ApprovalRequest.status == status)
     async with db.read() as conn:
         return list((await conn.execute(stmt)).all())
-
-
-DELIVERY_CURSOR = "webhook-delivery:id-desc"
-
-
-def delivery_cursor(row: Row[Any]) -> str:
-    return encode_cursor(DELIVERY_CURSOR, [row.id])
-
-
-def _deliveries(stmt: Any, endpoint_id: int | None, status: str | None) -> Any:
-    if endpoint_id is not None:
-        stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
-    return stmt.where(WebhookDelivery.status == status) if status else stmt
-
-
-async def list_deliveries(db: Database, *, page: PageRequest, endpoint_id: int | None,
-                          status: str | None) -> Page[Row[Any]]:
-    stmt = seek(_deliveries(select(*WebhookDelivery.__table__.c), endpoint_id, status), [WebhookDelivery.id],
-                descending=True, page=page)
-    async with db.read() as conn:
-        return cut_page((await conn.execute(stmt)).all(), page)
-
-
-async def count_deliveries(db: Database, *, endpoint_id: int | None, status: str | None) -> int:
-    async with db.read() as conn:
-        return int(await conn.scalar(_deliveries(select(func.count()).select_from(WebhookDelivery),
-                                                 endpoint_id, status)) or 0)
 
 
 async def list_endpoints(db: Database) -> list[Row[Any]]:

@@ -1,16 +1,13 @@
 """The product listing: filters, sorts and keyset pages, as Core statements (no ORM on reads)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select
 
-from app.db import Database
-from app.pagination import Page, PageRequest, PaginationError, cut_page, encode_cursor, seek
+from app.pagination import Listing
 from models import Campaign, Category, Product, ProductVariant, Stock, campaign_products
 
 PRODUCT_COLUMNS = (Product.id, Product.category_id, Product.name, Product.slug, Product.description,
@@ -24,24 +21,10 @@ class ProductSortField(StrEnum):
     CREATED_AT = "CREATED_AT"
 
 
-def _parse_decimal(text: str) -> Decimal:
-    return Decimal(_parse_text(text))
-
-
-def _parse_text(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(value)
-    return value
-
-
-def _parse_moment(value: object) -> datetime:
-    return datetime.fromisoformat(_parse_text(value))
-
-
-SORT_KEYS: dict[ProductSortField, tuple[ColumnElement[Any], Callable[[str], Any]]] = {
-    ProductSortField.NAME: (Product.name, _parse_text),
-    ProductSortField.PRICE: (Product.min_price, _parse_decimal),
-    ProductSortField.CREATED_AT: (Product.created_at, _parse_moment),
+SORT_KEYS: dict[ProductSortField, ColumnElement[Any]] = {
+    ProductSortField.NAME: Product.name,
+    ProductSortField.PRICE: Product.min_price,
+    ProductSortField.CREATED_AT: Product.created_at,
 }
 
 
@@ -63,25 +46,9 @@ class ProductSort:
     descending: bool = False
 
     @property
-    def cursor_kind(self) -> str:
-        return f"product:{self.field}:{'desc' if self.descending else 'asc'}"
-
-    def cursor_for(self, row: Row[Any]) -> str:
-        value = getattr(row, SORT_KEYS[self.field][0].key)
-        text = value.isoformat() if isinstance(value, datetime) else str(value)
-        return encode_cursor(self.cursor_kind, [text, row.id])
-
-    def parse_cursor(self, page: PageRequest) -> PageRequest:
-        if page.cursor is None:
-            return page
-        try:
-            text, row_id = page.cursor
-            value = SORT_KEYS[self.field][1](text)
-            if not isinstance(row_id, int):
-                raise ValueError(row_id)
-        except (ValueError, TypeError, InvalidOperation) as exc:
-            raise PaginationError("The cursor is not valid.") from exc
-        return PageRequest(page.limit, (value, row_id), page.backward, page.has_cursor)
+    def listing(self) -> Listing:
+        return Listing(f"product:{self.field}:{'desc' if self.descending else 'asc'}", select(*PRODUCT_COLUMNS),
+                       (SORT_KEYS[self.field], Product.id), descending=self.descending, where=conditions)
 
 
 def in_stock_condition() -> ColumnElement[bool]:
@@ -103,36 +70,22 @@ def campaign_product_condition(campaign_id: int) -> ColumnElement[bool]:
                 or_(not_(has_scope), Product.id.in_(scoped)))
 
 
-def filtered(stmt: Select[Any], flt: ProductFilter) -> Select[Any]:
+def conditions(flt: ProductFilter) -> list[ColumnElement[bool]]:
     if flt.impossible:
-        return stmt.where(literal(False))
+        return [literal(False)]
+    found: list[ColumnElement[bool]] = []
     if flt.search:
         needle = flt.search.strip().lower()
-        stmt = stmt.where(or_(func.lower(Product.name).contains(needle, autoescape=True),
-                              func.lower(Product.description).contains(needle, autoescape=True)))
+        found.append(or_(func.lower(Product.name).contains(needle, autoescape=True),
+                         func.lower(Product.description).contains(needle, autoescape=True)))
     if flt.category_id is not None:
-        stmt = stmt.where(subtree_product_condition(flt.category_id))
+        found.append(subtree_product_condition(flt.category_id))
     if flt.campaign_id is not None:
-        stmt = stmt.where(campaign_product_condition(flt.campaign_id))
+        found.append(campaign_product_condition(flt.campaign_id))
     if flt.in_stock is not None:
-        stmt = stmt.where(in_stock_condition() if flt.in_stock else not_(in_stock_condition()))
+        found.append(in_stock_condition() if flt.in_stock else not_(in_stock_condition()))
     if flt.min_price is not None:
-        stmt = stmt.where(Product.min_price >= flt.min_price)
+        found.append(Product.min_price >= flt.min_price)
     if flt.max_price is not None:
-        stmt = stmt.where(Product.min_price <= flt.max_price)
-    return stmt
-
-
-async def list_products(db: Database, *, flt: ProductFilter, sort: ProductSort,
-                        page: PageRequest) -> Page[Row[Any]]:
-    page = sort.parse_cursor(page)
-    stmt = seek(filtered(select(*PRODUCT_COLUMNS), flt), [SORT_KEYS[sort.field][0], Product.id],
-                descending=sort.descending, page=page)
-    async with db.read() as conn:
-        rows = (await conn.execute(stmt)).all()
-    return cut_page(rows, page)
-
-
-async def count_products(db: Database, *, flt: ProductFilter) -> int:
-    async with db.read() as conn:
-        return int(await conn.scalar(filtered(select(func.count()).select_from(Product), flt)) or 0)
+        found.append(Product.min_price <= flt.max_price)
+    return found

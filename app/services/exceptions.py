@@ -17,12 +17,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, case, func, or_, select, type_coerce, update
+from sqlalchemy import BigInteger, ColumnElement, case, func, or_, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import Database
 from app.domain import exceptions as rules
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.exceptions import SWEPT_KINDS, ExceptionKind, Finding, Thresholds, Tracked
@@ -35,7 +34,7 @@ from app.domain.states import (
 )
 from app.domain.validation import Checker
 from app.ids import encode_id
-from app.pagination import Page, PageRequest, cut_page, encode_cursor, seek
+from app.pagination import Listing
 from app.policy.exceptions import may_resolve
 from app.policy.order_lifecycle import FULFILLABLE, HOLDING_ALLOCATIONS, OrderStatus
 from app.policy.permissions import Permission
@@ -306,31 +305,10 @@ CHECKS = (_overdue_orders, _waiting_returns, _waiting_approvals, _failed_deliver
 
 # --- the queue, newest first -----------------------------------------------------------------------
 
-EXCEPTION_CURSOR = "exception:id-desc"
+def _queue_filter(status: ExceptionStatus | None, kind: ExceptionKind | None) -> list[ColumnElement[bool]]:
+    return ([OperationalException.status == status] if status is not None else []) + (
+        [OperationalException.kind == kind] if kind is not None else [])
 
 
-def exception_cursor(row: Row[Any]) -> str:
-    return encode_cursor(EXCEPTION_CURSOR, [row.id])
-
-
-def _queue(stmt: Any, status: ExceptionStatus | None, kind: ExceptionKind | None) -> Any:
-    if status is not None:
-        stmt = stmt.where(OperationalException.status == status)
-    if kind is not None:
-        stmt = stmt.where(OperationalException.kind == kind)
-    return stmt
-
-
-async def list_exceptions(db: Database, *, page: PageRequest, status: ExceptionStatus | None,
-                          kind: ExceptionKind | None) -> Page[Row[Any]]:
-    stmt = seek(_queue(select(*EXCEPTION_COLUMNS), status, kind), [OperationalException.id], descending=True,
-                page=page)
-    async with db.read() as conn:
-        return cut_page((await conn.execute(stmt)).all(), page)
-
-
-async def count_exceptions(db: Database, *, status: ExceptionStatus | None, kind: ExceptionKind | None) -> int:
-    async with db.read() as conn:
-        return int(await conn.scalar(_queue(select(func.count()).select_from(OperationalException), status, kind))
-                   or 0)
-
+EXCEPTIONS = Listing("exception:id-desc", select(*EXCEPTION_COLUMNS), (OperationalException.id,), descending=True,
+                     where=_queue_filter)

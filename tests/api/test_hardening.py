@@ -22,6 +22,7 @@ from tests.api.test_order_lifecycle import (  # noqa: F401  # noqa: F401 - fixtu
     shipment,
     shop,
 )
+from tests.support import factory
 from tests.support.client import GraphQLClient
 from tests.support.shop import APPROVAL_FIELDS, Shop  # noqa: F401
 
@@ -50,6 +51,13 @@ async def test_forged_cursors_are_refused_as_invalid_pagination(client: GraphQLC
 ])
 async def test_forged_cursors_of_other_lists_are_refused(client: GraphQLClient, query: str) -> None:
     assert (await client.gql(query))["errors"][0]["extensions"]["code"] == "INVALID_PAGINATION"
+
+
+async def test_a_forged_nested_cursor_is_refused(client: GraphQLClient) -> None:
+    await factory.make_category(client.db, "Root")
+    query = '{ category(slug: "root") { products(first: 1, after: "%s") { totalCount } } }'
+    body = await client.gql(query % forged("nested-product:name", "Tee", True))  # an id of the wrong type
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_PAGINATION"
 
 
 @pytest.mark.parametrize("key", ["²", "99999999999", "1\x00"])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.loaders import products as product_listing
+from app.pagination import Listing
 from app.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.support import factory
@@ -67,7 +67,7 @@ async def test_unexpected_exceptions_are_masked(client: GraphQLClient, monkeypat
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("connection string postgres://secret@db")
 
-    monkeypatch.setattr(product_listing, "list_products", broken)
+    monkeypatch.setattr(Listing, "page", broken)
     response = await client.post("{ products(first: 1) { totalCount } }")
     assert response.status_code == 200
     body = response.json()

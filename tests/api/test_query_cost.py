@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.loaders import products as product_listing
+from app.pagination import Listing
 from app.settings import Settings
 from tests.support import factory
 from tests.support.client import GraphQLClient, running_client
@@ -112,7 +112,7 @@ async def test_a_query_running_past_the_timeout_is_stopped_with_a_code(
     async def stuck(*args: object, **kwargs: object) -> None:
         await never.wait()
 
-    monkeypatch.setattr(product_listing, "list_products", stuck)
+    monkeypatch.setattr(Listing, "page", stuck)
     async with running_client(settings.model_copy(update={"query_timeout_seconds": 0.2})) as client:
         body = await client.gql("{ products(first: 1) { totalCount } }")
     assert codes(body) == ["QUERY_TIMEOUT"] and body["data"] is None
@@ -136,5 +136,5 @@ async def test_every_error_carries_a_code(client: GraphQLClient, monkeypatch: py
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(product_listing, "list_products", broken)
+    monkeypatch.setattr(Listing, "page", broken)
     assert codes(await client.gql("{ products(first: 1) { totalCount } }")) == ["INTERNAL_SERVER_ERROR"]

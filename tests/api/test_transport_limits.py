@@ -249,12 +249,12 @@ async def test_transport_refusals_log_one_line_without_a_traceback(client: Graph
 
 async def test_unexpected_faults_still_log_their_traceback(client: GraphQLClient, caplog: pytest.LogCaptureFixture,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.loaders import products as product_listing
+    from app.pagination import Listing
 
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom " + "x" * 1000)
 
-    monkeypatch.setattr(product_listing, "list_products", broken)
+    monkeypatch.setattr(Listing, "page", broken)
     caplog.set_level(logging.INFO)
     response = await client.post("{ products(first: 1) { totalCount } }")
     assert response.json()["errors"][0]["message"] == "Unexpected error."
