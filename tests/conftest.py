@@ -84,6 +84,17 @@ async def database_url(template: SqliteTemplate | PostgresTemplate) -> AsyncIter
 
 
 @pytest.fixture
+async def unmigrated_url(template: SqliteTemplate | PostgresTemplate) -> AsyncIterator[str]:
+    """A database no migration has run on, for tests of the migrations themselves."""
+    if isinstance(template, SqliteTemplate):
+        yield template.empty()
+        return
+    url = await template.empty()
+    yield url
+    await template.drop(url)
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     # No background relay in ASGI tests: its polling would show up in statement counts. Tests of
     # the relay, subscriptions and webhooks run real servers (tests/live).

@@ -3,7 +3,6 @@ and migration 0008 re-chains a trail written with plain sha256 under the key."""
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +19,6 @@ from app.settings import DEV_AUDIT_KEY, Settings
 from models import AuditEvent
 from tests.conftest import TEST_AUDIT_KEY
 from tests.support.client import GraphQLClient
-from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.shop import Shop, build_shop
 
 VERIFY = "{ auditVerify { ok eventsChecked firstBrokenSequence } }"
@@ -66,16 +64,6 @@ async def test_a_server_with_another_audit_key_fails_verification_from_the_first
 
 
 # Migration 0008 -------------------------------------------------------------------------------
-
-@pytest.fixture
-async def unmigrated_url(template: SqliteTemplate | PostgresTemplate) -> AsyncIterator[str]:
-    if isinstance(template, SqliteTemplate):
-        yield template.empty()
-        return
-    url = await template.empty()
-    yield url
-    await template.drop(url)
-
 
 def plain_events(count: int) -> list[dict[str, Any]]:
     """Events as revision 0007 wrote them: hash = sha256(prev_hash + canonical event)."""

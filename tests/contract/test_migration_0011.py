@@ -3,12 +3,10 @@ databases: a PENDING delivery already attempted becomes RETRYING, payloads not y
 the new webhook body (no cart id), and each subject's sequence counter starts from its last event."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -18,19 +16,8 @@ from app.migrations import downgrade, upgrade
 from models import OutboxEvent, OutboxSubjectSequence, WebhookDelivery, WebhookEndpoint
 from tests.conftest import TEST_AUDIT_KEY
 from tests.support import factory
-from tests.support.databases import PostgresTemplate, SqliteTemplate
 
 CART = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-async def unmigrated_url(template: SqliteTemplate | PostgresTemplate) -> AsyncIterator[str]:
-    if isinstance(template, SqliteTemplate):
-        yield template.empty()
-        return
-    url = await template.empty()
-    yield url
-    await template.drop(url)
 
 
 def old_message(event_id: str, sequence: int) -> str:
