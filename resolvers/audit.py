@@ -1,5 +1,7 @@
 """The audit trail: events for SUPPORT, MANAGER, ADMIN; chain verification for ADMIN."""
 
+from typing import Annotated
+
 import strawberry
 
 from app.ids import decode_id
@@ -9,15 +11,18 @@ from app.policy.reads import Readable
 from app.services import audit as audit_service
 from resolvers.base import Info, require_read
 from schema.audit import AuditEvent, AuditEventConnection, AuditEventEdge, AuditVerification
-from schema.common import PageInfo
+from schema.common import After, First, PageInfo
 from schema.errors import PublicError
 
 
 @strawberry.type
 class AuditQuery:
     @strawberry.field(description="SUPPORT, MANAGER, ADMIN: the audit trail, optionally of one subject.")
-    async def audit_events(self, info: Info, first: int | None = None, after: str | None = None,
-                           subject_id: strawberry.ID | None = None) -> AuditEventConnection:
+    async def audit_events(
+        self, info: Info, first: First = None, after: After = None,
+        subject_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only the events about this object (its global id).")] = None,
+    ) -> AuditEventConnection:
         require_read(info, Readable.AUDIT)
         subject = None
         if subject_id is not None:

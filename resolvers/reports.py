@@ -17,8 +17,14 @@ MAX_SPAN = timedelta(days=20 * 366)
 @strawberry.type
 class ReportQuery:
     @strawberry.field(description="KPIs over [from, to) by channel and/or campaign (MERCHANDISER, MANAGER, ADMIN).")
-    async def sales_report(self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")],
-                           to: datetime, group_by: list[ReportDimension] | None = None) -> SalesReport:  # type: ignore[valid-type]
+    async def sales_report(
+            self, info: Info,
+            from_: Annotated[datetime, strawberry.argument(
+                name="from", description="Start of the period, inclusive.")],
+            to: Annotated[datetime, strawberry.argument(
+                description="End of the period, exclusive: after from, at most twenty years later.")],
+            group_by: Annotated[list[ReportDimension] | None, strawberry.argument(  # type: ignore[valid-type]
+                description="What to split the rows by; omitted or empty: one row.")] = None) -> SalesReport:
         require_read(info, Readable.SALES_REPORT)
         start, end = query_moment(from_, "from"), query_moment(to, "to")
         if end <= start or end - start > MAX_SPAN:

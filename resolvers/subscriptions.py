@@ -11,7 +11,7 @@ with PERMISSION_DENIED."""
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -27,6 +27,8 @@ from schema.order import EcommerceOrder
 from schema.subscriptions import FulfillmentUpdate, OrderUpdate
 
 SEEN_LIMIT = 1000
+ORDER_ID = Annotated[strawberry.ID | None, strawberry.argument(
+    description="Global id of the order to follow; omitted (staff who may read every order): every order.")]
 EVERY_ORDER = "orders"  # the broker channel of every order's events
 
 
@@ -115,12 +117,11 @@ async def _fulfillment_stream(info: Info, channel: str) -> AsyncGenerator[Fulfil
 class Subscription:
     @strawberry.subscription(description="The order's owner (by token) or staff who may read orders; those staff "
                                          "may omit orderId to follow every order.")
-    async def order_updated(self, info: Info, order_id: strawberry.ID | None = None
-                            ) -> AsyncGenerator[OrderUpdate, None]:
+    async def order_updated(self, info: Info, order_id: ORDER_ID = None) -> AsyncGenerator[OrderUpdate, None]:
         return _order_stream(info, await _followed_channel(info, order_id))
 
     @strawberry.subscription(description="The order's owner (by token) or staff who may read orders; those staff "
                                          "may omit orderId to follow every order.")
-    async def fulfillment_updated(self, info: Info, order_id: strawberry.ID | None = None
+    async def fulfillment_updated(self, info: Info, order_id: ORDER_ID = None
                                   ) -> AsyncGenerator[FulfillmentUpdate, None]:
         return _fulfillment_stream(info, await _followed_channel(info, order_id))

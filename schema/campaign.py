@@ -14,7 +14,7 @@ from app.loaders.catalog import NESTED_PRODUCT_CURSOR
 from app.pagination import page_request
 from app.policy.reads import may_read_campaign, may_read_campaign_code
 from schema.catalog import ProductConnection
-from schema.common import Money, Node, PageInfo
+from schema.common import After, First, Money, Node, PageInfo
 from schema.store import Channel
 
 Info = strawberry.Info[Context, None]
@@ -62,7 +62,7 @@ class Campaign(Node):
         return [Channel.from_row(r) for r in await info.context.catalog.campaign_channels.load(self.pk)]
 
     @strawberry.field(description="Products it covers, by name; a campaign without product scope covers all.")
-    async def products(self, info: Info, first: int | None = None, after: str | None = None) -> ProductConnection:
+    async def products(self, info: Info, first: First = None, after: After = None) -> ProductConnection:
         page = page_request(first=first, after=after, last=None, before=None, kind=NESTED_PRODUCT_CURSOR)
         loaders = info.context.catalog
         rows = await loaders.campaign_products.load((self.pk, page))

@@ -17,7 +17,7 @@ from app.domain.campaigns import CampaignTerms, covers_product, display_price, o
 from app.ids import encode_id
 from app.loaders.catalog import NESTED_PRODUCT_CURSOR, nested_product_cursor
 from app.pagination import Page, page_request
-from schema.common import Money, Node, PageInfo
+from schema.common import After, Before, First, Last, Money, Node, PageInfo
 
 if TYPE_CHECKING:
     from schema.campaign import Campaign
@@ -51,8 +51,8 @@ class Category(Node):
         return [Category.from_row(r) for r in await info.context.catalog.category_children.load(self.pk)]
 
     @strawberry.field(description="Products of this category and its subcategories, by name.")
-    async def products(self, info: Info, first: int | None = None, after: str | None = None,
-                       last: int | None = None, before: str | None = None) -> "ProductConnection":
+    async def products(self, info: Info, first: First = None, after: After = None,
+                       last: Last = None, before: Before = None) -> "ProductConnection":
         page = page_request(first=first, after=after, last=last, before=before, kind=NESTED_PRODUCT_CURSOR)
         loaders = info.context.catalog
         rows = await loaders.category_products.load((self.pk, page))

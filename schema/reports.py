@@ -18,14 +18,14 @@ ReportDimension = strawberry.enum(Dimension, name="ReportDimension", description
 @strawberry.type(description="KPIs of one group of carts and orders (definitions: README, KPIs).")
 class KpiRow:
     carts_created: int = strawberry.field(description="Carts created in the period with at least one line, or converted.")
-    carts_converted: int
+    carts_converted: int = strawberry.field(description="Of those, carts that became orders.")
     carts_abandoned: int = strawberry.field(description="Of those, abandoned at report time.")
     conversion_rate: float = strawberry.field(description="cartsConverted / cartsCreated, 0 when no carts.")
     cart_abandonment_rate: float = strawberry.field(description="cartsAbandoned / cartsCreated, 0 when no carts.")
     orders: int = strawberry.field(description="Orders created in the period, cancelled ones excluded.")
     revenue: Money = strawberry.field(description="Sum of order totals: shipping in, discounts out, refunds not deducted.")
     average_order_value: Money = strawberry.field(description="revenue / orders.")
-    units_sold: int
+    units_sold: int = strawberry.field(description="Units ordered in those orders.")
     units_returned: int = strawberry.field(description="Units of those orders in returns that reached RECEIVED.")
     return_rate: float = strawberry.field(description="unitsReturned / unitsSold, 0 when nothing sold.")
     channel_id: strawberry.Private[int | None]
@@ -54,8 +54,11 @@ class KpiRow:
 
 @strawberry.type(description="KPIs over [from, to), split by channel and/or campaign, with a total row.")
 class SalesReport:
-    from_: datetime = strawberry.field(name="from")
-    to: datetime
-    group_by: list[ReportDimension]  # type: ignore[valid-type]
-    rows: list[KpiRow]
-    total: KpiRow
+    from_: datetime = strawberry.field(name="from", description="Start of the period, inclusive.")
+    to: datetime = strawberry.field(description="End of the period, exclusive.")
+    group_by: list[ReportDimension] = strawberry.field(  # type: ignore[valid-type]
+        description="What the rows are split by, CHANNEL before CAMPAIGN; empty: one row.")
+    rows: list[KpiRow] = strawberry.field(
+        description="One row per group that has carts or orders, by channel then campaign; ungrouped: "
+                    "one row, equal to the total.")
+    total: KpiRow = strawberry.field(description="All groups added up.")
