@@ -1,6 +1,7 @@
 """Sign-up, sign-in, sessions (refresh, sign-out) and the viewer."""
 
 from datetime import timedelta
+from typing import Annotated
 
 import strawberry
 
@@ -51,7 +52,11 @@ class AccountMutation:
         "e-mail already has an account: a taken e-mail gets the same answer as a new one (no tokens, "
         "no userErrors) and changes nothing. Refused with INVALID for malformed input or a weak "
         "password, and RATE_LIMITED (with retryAfter) for too many sign-ups per e-mail or client."))
-    async def customer_register(self, info: Info, input: CustomerRegisterInput) -> TokenPayload:
+    async def customer_register(
+        self, info: Info,
+        input: Annotated[CustomerRegisterInput, strawberry.argument(
+            description="E-mail, password and an optional name.")],
+    ) -> TokenPayload:
         context, rules = info.context, info.context.rate_rules
         try:
             await enforce(context.limiter, [(rules.register_per_email, normalised_email(input.email)),
@@ -66,7 +71,11 @@ class AccountMutation:
     @strawberry.mutation(description=(
         "Sign in with e-mail and password; starts a sign-in session. Attempts are limited per e-mail "
         "and per client (RATE_LIMITED with retryAfter)."))
-    async def token_create(self, info: Info, input: TokenCreateInput) -> TokenPayload:
+    async def token_create(
+        self, info: Info,
+        input: Annotated[TokenCreateInput, strawberry.argument(
+            description="E-mail and password.")],
+    ) -> TokenPayload:
         context, rules = info.context, info.context.rate_rules
         try:
             await enforce(context.limiter, [(rules.sign_in_per_email, normalised_email(input.email)),
@@ -83,7 +92,11 @@ class AccountMutation:
         "refresh token of the same sign-in. Each refresh token works once: presenting a spent one again "
         "ends the sign-in (INVALID_TOKEN; sign in again). Not idempotent: a lost response means "
         "signing in again. Refreshes are limited per client (RATE_LIMITED with retryAfter)."))
-    async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenPayload:
+    async def token_refresh(
+        self, info: Info,
+        input: Annotated[TokenRefreshInput, strawberry.argument(
+            description="The refresh token to trade.")],
+    ) -> TokenPayload:
         try:
             await enforce(info.context.limiter, [(info.context.rate_rules.refresh_per_client,
                                                   info.context.client_address)], "input")
@@ -97,7 +110,11 @@ class AccountMutation:
     @strawberry.mutation(description=(
         "Sign out: revoke this refresh token and every token issued from the same sign-in. Access "
         "tokens already issued run until they expire."))
-    async def token_revoke(self, info: Info, input: TokenRevokeInput) -> TokenRevokePayload:
+    async def token_revoke(
+        self, info: Info,
+        input: Annotated[TokenRevokeInput, strawberry.argument(
+            description="The refresh token of the sign-in to end.")],
+    ) -> TokenRevokePayload:
         try:
             async with info.context.unit_of_work() as uow:
                 await sessions.revoke_session(uow=uow, refresh_token=input.refresh_token)

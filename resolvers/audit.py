@@ -1,5 +1,7 @@
 """The audit trail: events for SUPPORT, MANAGER, ADMIN; chain verification for ADMIN."""
 
+from typing import Annotated
+
 import strawberry
 
 from app.ids import decode_id
@@ -8,15 +10,18 @@ from app.policy.reads import Readable
 from app.services import audit as audit_service
 from resolvers.base import Info, require_read
 from schema.audit import AuditEvent, AuditVerification
-from schema.common import Connection
+from schema.common import After, Connection, First
 from schema.errors import PublicError
 
 
 @strawberry.type
 class AuditQuery:
     @strawberry.field(description="SUPPORT, MANAGER, ADMIN: the audit trail, oldest first, optionally of one subject.")
-    async def audit_events(self, info: Info, first: int | None = None, after: str | None = None,
-                           subject_id: strawberry.ID | None = None) -> Connection[AuditEvent]:
+    async def audit_events(
+        self, info: Info, first: First = None, after: After = None,
+        subject_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only the events about this object (its global id).")] = None,
+    ) -> Connection[AuditEvent]:
         require_read(info, Readable.AUDIT)
         subject = None
         if subject_id is not None:

@@ -1,7 +1,7 @@
 """Campaign queries (released campaigns: everyone; unreleased ones: app/policy/reads.py) and the
 campaign back office (MERCHANDISER, ADMIN)."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -13,7 +13,7 @@ from app.policy.reads import may_read_campaign, readable_campaign_statuses
 from app.services import campaigns as campaign_service
 from resolvers.base import Info, currency, input_pk, write
 from schema.campaign import Campaign, CampaignStatus
-from schema.common import Connection
+from schema.common import After, Connection, First
 from schema.inputs import CampaignCreateInput, CampaignStatusUpdateInput
 from schema.payloads import CampaignPayload
 
@@ -22,8 +22,11 @@ from schema.payloads import CampaignPayload
 class CampaignQuery:
     @strawberry.field(description="Campaigns, newest first, optionally of one status. Unreleased ones (DRAFT, "
                                   "SCHEDULED) only for MERCHANDISER, MANAGER, ADMIN.")
-    async def campaigns(self, info: Info, first: int | None = None, after: str | None = None,
-                        status: CampaignStatus | None = None) -> Connection[Campaign]:  # type: ignore[valid-type]
+    async def campaigns(
+        self, info: Info, first: First = None, after: After = None,
+        status: Annotated[CampaignStatus | None, strawberry.argument(  # type: ignore[valid-type]
+            description="Only campaigns in this status.")] = None,
+    ) -> Connection[Campaign]:
         request = CAMPAIGNS.request(first=first, after=after)
         db, currency = info.context.db, info.context.settings.currency
         campaigns = CAMPAIGNS.filtered(status=status.value if status else None,
@@ -32,7 +35,8 @@ class CampaignQuery:
                              lambda row: Campaign.from_row(row, currency), lambda: campaigns.count(db))
 
     @strawberry.field(description="One campaign; null when unknown or unreleased and not yours to see.")
-    async def campaign(self, info: Info, id: strawberry.ID) -> Campaign | None:
+    async def campaign(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="Global id of the campaign.")]) -> Campaign | None:
         pk = decode_int_id(id, "Campaign")
         row = await info.context.catalog.campaign.load(pk) if pk is not None else None
         if row is None or not may_read_campaign(info.context.viewer, row.status):
@@ -43,7 +47,11 @@ class CampaignQuery:
 @strawberry.type
 class CampaignMutation:
     @strawberry.mutation(description="Create a campaign in DRAFT (MERCHANDISER, ADMIN).")
-    async def campaign_create(self, info: Info, input: CampaignCreateInput) -> CampaignPayload:
+    async def campaign_create(
+        self, info: Info,
+        input: Annotated[CampaignCreateInput, strawberry.argument(
+            description="The campaign to create.")],
+    ) -> CampaignPayload:
         async def run(uow: Any) -> Any:
             return await campaign_service.create_campaign(
                 uow=uow, name=input.name, code=input.code,
@@ -56,7 +64,11 @@ class CampaignMutation:
                            lambda entity: {"campaign": Campaign.from_row(entity, currency(info))})
 
     @strawberry.mutation(description="Move a campaign through its status table (MERCHANDISER, ADMIN).")
-    async def campaign_status_update(self, info: Info, input: CampaignStatusUpdateInput) -> CampaignPayload:
+    async def campaign_status_update(
+        self, info: Info,
+        input: Annotated[CampaignStatusUpdateInput, strawberry.argument(
+            description="The campaign and its next status.")],
+    ) -> CampaignPayload:
         async def run(uow: Any) -> Any:
             return await campaign_service.update_campaign_status(
                 uow=uow, campaign_id=input_pk(input.campaign_id, "Campaign", "campaignId"),

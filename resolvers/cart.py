@@ -1,6 +1,6 @@
 """Carts and checkout: for the cart's owner (guest carts: whoever holds the id)."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -52,7 +52,8 @@ async def _promo_attempt(info: Info, code: str | None, cart_id: str | None, *fie
 @strawberry.type
 class CartQuery:
     @strawberry.field(description="A cart, for its owner (a guest cart: whoever holds its id).")
-    async def cart(self, info: Info, id: strawberry.ID) -> Cart | None:
+    async def cart(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="Global id of the cart, as cartCreate returned it.")]) -> Cart | None:
         decoded = decode_id(id)
         if decoded is None or decoded[0] != "Cart" or not TEXT_KEY_RE.match(decoded[1]):
             return None
@@ -67,7 +68,11 @@ class CartMutation:
     @strawberry.mutation(description=(
         "Start a cart; signed-in customers own theirs. Promo code attempts are limited per client "
         "(RATE_LIMITED with retryAfter)."))
-    async def cart_create(self, info: Info, input: CartCreateInput) -> CartPayload:
+    async def cart_create(
+        self, info: Info,
+        input: Annotated[CartCreateInput, strawberry.argument(
+            description="The channel, and optionally first lines, e-mail, promo code and attribution.")],
+    ) -> CartPayload:
         utm = input.utm
 
         async def run(uow: Any) -> Any:
@@ -79,13 +84,21 @@ class CartMutation:
         return await write(info, CartPayload, input, run, _present_cart(info))
 
     @strawberry.mutation(description="Add units to a cart.")
-    async def cart_lines_add(self, info: Info, input: CartLinesAddInput) -> CartPayload:
+    async def cart_lines_add(
+        self, info: Info,
+        input: Annotated[CartLinesAddInput, strawberry.argument(
+            description="The cart and the units to add.")],
+    ) -> CartPayload:
         return await write(info, CartPayload, input, lambda uow: cart_service.add_lines(
             uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"), lines=_lines(input.lines),
             abandon_after=info.context.abandon_after), _present_cart(info))
 
     @strawberry.mutation(description="Change quantities of cart lines (0 removes a line).")
-    async def cart_lines_update(self, info: Info, input: CartLinesUpdateInput) -> CartPayload:
+    async def cart_lines_update(
+        self, info: Info,
+        input: Annotated[CartLinesUpdateInput, strawberry.argument(
+            description="The cart and the lines' new quantities.")],
+    ) -> CartPayload:
         return await write(info, CartPayload, input, lambda uow: cart_service.update_lines(
             uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"),
             lines=[cart_service.LineChange(input_pk(line.line_id, "CartLine", "lines", str(i), "lineId") or 0,
@@ -93,7 +106,11 @@ class CartMutation:
             abandon_after=info.context.abandon_after), _present_cart(info))
 
     @strawberry.mutation(description="Remove lines from a cart.")
-    async def cart_lines_remove(self, info: Info, input: CartLinesRemoveInput) -> CartPayload:
+    async def cart_lines_remove(
+        self, info: Info,
+        input: Annotated[CartLinesRemoveInput, strawberry.argument(
+            description="The cart and the lines to remove.")],
+    ) -> CartPayload:
         return await write(info, CartPayload, input, lambda uow: cart_service.remove_lines(
             uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"),
             line_ids=[input_pk(line_id, "CartLine", "lineIds", str(i)) or 0
@@ -103,7 +120,11 @@ class CartMutation:
     @strawberry.mutation(description=(
         "Apply a promo code (PROMO_NOT_APPLICABLE when it does not apply now). Attempts are limited "
         "per client and per cart (RATE_LIMITED with retryAfter)."))
-    async def cart_promo_code_apply(self, info: Info, input: CartPromoCodeInput) -> CartPayload:
+    async def cart_promo_code_apply(
+        self, info: Info,
+        input: Annotated[CartPromoCodeInput, strawberry.argument(
+            description="The cart and the promo code.")],
+    ) -> CartPayload:
         async def run(uow: Any) -> Any:
             cart_id = input_key(input.cart_id, "Cart", "cartId")
             await _promo_attempt(info, input.code, cart_id, "code")
@@ -112,7 +133,11 @@ class CartMutation:
         return await write(info, CartPayload, input, run, _present_cart(info))
 
     @strawberry.mutation(description="Set the e-mail, shipping address and delivery method.")
-    async def cart_delivery_update(self, info: Info, input: CartDeliveryInput) -> CartPayload:
+    async def cart_delivery_update(
+        self, info: Info,
+        input: Annotated[CartDeliveryInput, strawberry.argument(
+            description="The cart and the delivery details to set.")],
+    ) -> CartPayload:
         return await write(info, CartPayload, input, lambda uow: cart_service.update_delivery(
             uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"), email=input.email,
             address=input.shipping_address.to_dict() if input.shipping_address else None,
@@ -120,7 +145,11 @@ class CartMutation:
             abandon_after=info.context.abandon_after), _present_cart(info))
 
     @strawberry.mutation(description="Turn the cart into an order: re-price, allocate stock, authorize payment.")
-    async def checkout_complete(self, info: Info, input: CheckoutCompleteInput) -> CheckoutCompletePayload:
+    async def checkout_complete(
+        self, info: Info,
+        input: Annotated[CheckoutCompleteInput, strawberry.argument(
+            description="The cart, the payment and a retry key.")],
+    ) -> CheckoutCompletePayload:
         return await write(info, CheckoutCompletePayload, input, lambda uow: complete_checkout(
             uow=uow, cart_id=input_key(input.cart_id, "Cart", "cartId"),
             payment=PaymentRequest(input.payment.gateway, input.payment.token), gateways=info.context.gateways,

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -19,7 +19,7 @@ from schema.catalog import (
     ProductVariant,
     prefetch_products,
 )
-from schema.common import Connection
+from schema.common import After, Before, Connection, First, Last
 from schema.errors import PublicError
 from schema.inputs import (
     CategoryCreateInput,
@@ -32,6 +32,10 @@ from schema.inputs import (
 )
 from schema.lookahead import selected_paths
 from schema.payloads import CategoryPayload, ProductPayload, StockPayload
+
+ID_OR = Annotated[strawberry.ID | None, strawberry.argument(
+    description="Global id (it wins over slug); pass it or slug.")]
+SLUG = Annotated[str | None, strawberry.argument(description="URL-safe unique name, at most 200 characters.")]
 
 
 def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
@@ -70,10 +74,13 @@ def _product_sort(sort: ProductSort | None) -> listing.ProductSort:
 @strawberry.type
 class CatalogQuery:
     @strawberry.field(description="Browse the catalog: filter, sort, and page with cursors.")
-    async def products(self, info: Info, first: int | None = None, after: str | None = None,
-                       last: int | None = None, before: str | None = None,
-                       filter: ProductFilter | None = None,
-                       sort: ProductSort | None = None) -> Connection[Product]:
+    async def products(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        filter: Annotated[ProductFilter | None, strawberry.argument(
+            description="Conditions the products must meet.")] = None,
+        sort: Annotated[ProductSort | None, strawberry.argument(
+            description="Order of the list; omitted: oldest first (createdAt ascending).")] = None,
+    ) -> Connection[Product]:
         flt, order = await _readable_filter(info, _product_filter(filter)), _product_sort(sort)
         products = order.listing.filtered(flt)
         request = products.request(first=first, after=after, last=last, before=before)
@@ -85,7 +92,7 @@ class CatalogQuery:
         return connection
 
     @strawberry.field(description="One product, by id or slug.")
-    async def product(self, info: Info, id: strawberry.ID | None = None, slug: str | None = None) -> Product | None:
+    async def product(self, info: Info, id: ID_OR = None, slug: SLUG = None) -> Product | None:
         loaders = info.context.catalog
         if id is not None:
             pk = decode_int_id(id, "Product")
@@ -97,15 +104,18 @@ class CatalogQuery:
         return Product.from_row(row, info.context.settings.currency) if row else None
 
     @strawberry.field(description="Categories by name, optionally only the roots of the tree.")
-    async def categories(self, info: Info, first: int | None = None, after: str | None = None,
-                         roots_only: bool | None = None) -> Connection[Category]:
+    async def categories(
+        self, info: Info, first: First = None, after: After = None,
+        roots_only: Annotated[bool | None, strawberry.argument(
+            description="Only the roots of the tree (categories without a parent).")] = None,
+    ) -> Connection[Category]:
         request = CATEGORIES.request(first=first, after=after)
         db, categories = info.context.db, CATEGORIES.filtered(roots_only=bool(roots_only))
         return Connection.of(await categories.page(db, request), categories.cursor, Category.from_row,
                              lambda: categories.count(db))
 
     @strawberry.field(description="One category, by id or slug.")
-    async def category(self, info: Info, id: strawberry.ID | None = None, slug: str | None = None) -> Category | None:
+    async def category(self, info: Info, id: ID_OR = None, slug: SLUG = None) -> Category | None:
         loaders = info.context.catalog
         if id is not None:
             pk = decode_int_id(id, "Category")
@@ -120,7 +130,11 @@ class CatalogQuery:
 @strawberry.type
 class CatalogMutation:
     @strawberry.mutation(description="Create a category (MERCHANDISER, ADMIN).")
-    async def category_create(self, info: Info, input: CategoryCreateInput) -> CategoryPayload:
+    async def category_create(
+        self, info: Info,
+        input: Annotated[CategoryCreateInput, strawberry.argument(
+            description="The category to create.")],
+    ) -> CategoryPayload:
         async def run(uow: Any) -> Any:
             return await catalog_service.create_category(
                 uow=uow, name=input.name, slug=input.slug, description=input.description,
@@ -129,7 +143,11 @@ class CatalogMutation:
                            lambda entity: {"category": Category.from_row(entity)})
 
     @strawberry.mutation(description="Create a product with variants and initial stock (MERCHANDISER, ADMIN).")
-    async def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
+    async def product_create(
+        self, info: Info,
+        input: Annotated[ProductCreateInput, strawberry.argument(
+            description="The product to create, with its variants.")],
+    ) -> ProductPayload:
         async def run(uow: Any) -> Any:
             variants = [catalog_service.VariantSpec(
                 sku=v.sku, name=v.name, price=v.price,
@@ -144,7 +162,11 @@ class CatalogMutation:
                            lambda entity: {"product": Product.from_row(entity, currency(info))})
 
     @strawberry.mutation(description="Change a product's name, description or category (MERCHANDISER, ADMIN).")
-    async def product_update(self, info: Info, input: ProductUpdateInput) -> ProductPayload:
+    async def product_update(
+        self, info: Info,
+        input: Annotated[ProductUpdateInput, strawberry.argument(
+            description="The product and the fields to change.")],
+    ) -> ProductPayload:
         async def run(uow: Any) -> Any:
             return await catalog_service.update_product(
                 uow=uow, product_id=input_pk(input.product_id, "Product", "productId"), name=input.name,
@@ -154,7 +176,11 @@ class CatalogMutation:
                            lambda entity: {"product": Product.from_row(entity, currency(info))})
 
     @strawberry.mutation(description="Set units on hand of a variant in a warehouse (FULFILLMENT, MERCHANDISER, ADMIN).")
-    async def stock_set(self, info: Info, input: StockSetInput) -> StockPayload:
+    async def stock_set(
+        self, info: Info,
+        input: Annotated[StockSetInput, strawberry.argument(
+            description="The variant, the warehouse, the units on hand and why.")],
+    ) -> StockPayload:
         async def run(uow: Any) -> Any:
             return await catalog_service.set_stock(
                 uow=uow, variant_id=input_pk(input.variant_id, "ProductVariant", "variantId"),

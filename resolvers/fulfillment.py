@@ -1,5 +1,7 @@
 """Fulfillment mutations (FULFILLMENT, ADMIN)."""
 
+from typing import Annotated
+
 import strawberry
 
 from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus
@@ -15,7 +17,11 @@ def _present(fulfillment: object) -> dict[str, object]:
 @strawberry.type
 class FulfillmentMutation:
     @strawberry.mutation(description="Fulfill an order (all remaining lines by default) from a warehouse.")
-    async def fulfillment_create(self, info: Info, input: FulfillmentCreateInput) -> FulfillmentPayload:
+    async def fulfillment_create(
+        self, info: Info,
+        input: Annotated[FulfillmentCreateInput, strawberry.argument(
+            description="The order, and optionally the warehouse and the lines to ship.")],
+    ) -> FulfillmentPayload:
         def lines() -> list[fulfillment_service.LineQuantity] | None:
             return None if input.lines is None else [
                 fulfillment_service.LineQuantity(
@@ -26,7 +32,11 @@ class FulfillmentMutation:
             warehouse_id=input_pk(input.warehouse_id, "Warehouse", "warehouseId"), lines=lines()), _present)
 
     @strawberry.mutation(description="Move a fulfillment through its table; carrier and tracking number at shipment.")
-    async def fulfillment_update(self, info: Info, input: FulfillmentUpdateInput) -> FulfillmentPayload:
+    async def fulfillment_update(
+        self, info: Info,
+        input: Annotated[FulfillmentUpdateInput, strawberry.argument(
+            description="The fulfillment, its next status and shipment details.")],
+    ) -> FulfillmentPayload:
         return await write(info, FulfillmentPayload, input, lambda uow: fulfillment_service.update_fulfillment(
             uow=uow, fulfillment_id=input_pk(input.fulfillment_id, "Fulfillment", "fulfillmentId") or 0,
             status=DomainFulfillmentStatus(input.status.value), carrier=input.carrier,

@@ -3,6 +3,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 
@@ -145,12 +146,15 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global id; null when unknown or not yours to see.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info,
+                   id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the object.")]
+                   ) -> Node | None:
         return await resolve_node(info, id)
 
     @strawberry.field(description="Several objects by global id, in the order asked (at most 100); null where "
                                   "unknown or not yours to see.")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(self, info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(
+            description="Global ids, at most 100.")]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise PublicError(f"Ask for at most {MAX_NODES} ids at once.", "INVALID")
         return list(await asyncio.gather(*(resolve_node(info, i) for i in ids)))

@@ -1,6 +1,6 @@
 """Order reads (app/policy/reads.py): an order for its customer and order staff; lists for order staff."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -9,7 +9,7 @@ from app.loaders.orders import ORDERS
 from app.policy.reads import Readable, may_read_order
 from app.services import orders as order_service
 from resolvers.base import Info, currency, input_pk, query_moment, query_pk, query_text, require_read, write
-from schema.common import Connection
+from schema.common import After, Connection, First
 from schema.errors import PublicError
 from schema.order import (
     EcommerceOrder,
@@ -50,7 +50,8 @@ async def _filter(info: Info, flt: OrderFilter | None) -> dict[str, Any]:
 class OrderQuery:
     @strawberry.field(description="An order, for its customer and for SUPPORT, FULFILLMENT, MANAGER, ADMIN; "
                                   "null otherwise.")
-    async def order(self, info: Info, id: strawberry.ID) -> EcommerceOrder | None:
+    async def order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="Global id of the order.")]) -> EcommerceOrder | None:
         pk = decode_int_id(id, "EcommerceOrder")
         row = await info.context.orders.order.load(pk) if pk is not None else None
         if row is None or not may_read_order(info.context.viewer, row.customer_id):
@@ -58,8 +59,11 @@ class OrderQuery:
         return EcommerceOrder.from_row(row, currency(info))
 
     @strawberry.field(description="SUPPORT, FULFILLMENT, MANAGER, ADMIN: orders, newest first.")
-    async def orders(self, info: Info, first: int | None = None, after: str | None = None,
-                     filter: OrderFilter | None = None) -> Connection[EcommerceOrder]:
+    async def orders(
+        self, info: Info, first: First = None, after: After = None,
+        filter: Annotated[OrderFilter | None, strawberry.argument(
+            description="Conditions the orders must meet.")] = None,
+    ) -> Connection[EcommerceOrder]:
         require_read(info, Readable.ORDER_LIST)
         return await order_connection(info, first=first, after=after, **await _filter(info, filter))
 
@@ -68,7 +72,11 @@ class OrderQuery:
 class OrderMutation:
     @strawberry.mutation(description="Cancel an order: its customer before fulfillment starts; SUPPORT, MANAGER, "
                                      "ADMIN before shipment, after it with an approved ORDER_CANCEL_AFTER_SHIPMENT.")
-    async def order_cancel(self, info: Info, input: OrderCancelInput) -> OrderPayload:
+    async def order_cancel(
+        self, info: Info,
+        input: Annotated[OrderCancelInput, strawberry.argument(
+            description="The order, why, and an approval where policy needs one.")],
+    ) -> OrderPayload:
         return await write(info, OrderPayload, input, lambda uow: order_service.cancel_order(
             uow=uow, order_id=input_pk(input.order_id, "EcommerceOrder", "orderId") or 0, reason=input.reason,
             approval_id=input_pk(input.approval_id, "ApprovalRequest", "approvalId"),

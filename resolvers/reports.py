@@ -19,8 +19,13 @@ class ReportQuery:
     @strawberry.field(description="KPIs over [from, to) by channel and/or campaign, and with an interval by UTC "
                                   "period (MERCHANDISER, MANAGER, ADMIN).")
     async def sales_report(
-            self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime,
-            group_by: list[ReportDimension] | None = None,  # type: ignore[valid-type]
+            self, info: Info,
+            from_: Annotated[datetime, strawberry.argument(
+                name="from", description="Start of the period, inclusive.")],
+            to: Annotated[datetime, strawberry.argument(
+                description="End of the period, exclusive: after from, at most twenty years later.")],
+            group_by: Annotated[list[ReportDimension] | None, strawberry.argument(  # type: ignore[valid-type]
+                description="What to split the rows by; omitted or empty: one row.")] = None,
             interval: Annotated[ReportInterval | None, strawberry.argument(  # type: ignore[valid-type]
                 description=f"Also split the rows by UTC day, ISO week or month: at most {MAX_PERIODS} "
                             "periods.")] = None) -> SalesReport:

@@ -1,6 +1,6 @@
 """Channels, warehouses and delivery methods: reads for everyone (warehouses: staff), writes for ADMIN."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -28,7 +28,11 @@ class StoreQuery:
 @strawberry.type
 class StoreMutation:
     @strawberry.mutation(description="Create a sales channel (ADMIN).")
-    async def channel_create(self, info: Info, input: ChannelCreateInput) -> ChannelPayload:
+    async def channel_create(
+        self, info: Info,
+        input: Annotated[ChannelCreateInput, strawberry.argument(
+            description="The channel to create.")],
+    ) -> ChannelPayload:
         async def run(uow: Any) -> Any:
             return await store_service.create_channel(
                 uow=uow, slug=input.slug, name=input.name, currency=input.currency,
@@ -37,14 +41,22 @@ class StoreMutation:
                            lambda entity: {"channel": Channel.from_row(entity)})
 
     @strawberry.mutation(description="Create a warehouse (ADMIN).")
-    async def warehouse_create(self, info: Info, input: WarehouseCreateInput) -> WarehousePayload:
+    async def warehouse_create(
+        self, info: Info,
+        input: Annotated[WarehouseCreateInput, strawberry.argument(
+            description="The warehouse to create.")],
+    ) -> WarehousePayload:
         async def run(uow: Any) -> Any:
             return await store_service.create_warehouse(uow=uow, code=input.code, name=input.name)
         return await write(info, WarehousePayload, input, run,
                            lambda entity: {"warehouse": Warehouse.from_row(entity)})
 
     @strawberry.mutation(description="Create a delivery method (ADMIN).")
-    async def delivery_method_create(self, info: Info, input: DeliveryMethodCreateInput) -> DeliveryMethodPayload:
+    async def delivery_method_create(
+        self, info: Info,
+        input: Annotated[DeliveryMethodCreateInput, strawberry.argument(
+            description="The delivery method to create.")],
+    ) -> DeliveryMethodPayload:
         async def run(uow: Any) -> Any:
             return await store_service.create_delivery_method(
                 uow=uow, name=input.name, price=input.price, channels=input.channels)

@@ -9,12 +9,11 @@ from app.policy.reads import Readable
 from app.services import webhook_deliveries as delivery_service
 from app.services import webhook_endpoints as endpoint_service
 from resolvers.base import Info, input_pk, query_pk, require_read, write
-from schema.common import Connection
+from schema.common import After, Connection, First
 from schema.webhooks import (
     WebhookDelivery,
     WebhookDeliveryRetryInput,
     WebhookDeliveryRetryPayload,
-    WebhookDeliveryStatus,
     WebhookEndpoint,
     WebhookEndpointCreateInput,
     WebhookEndpointDeactivateInput,
@@ -30,11 +29,13 @@ class WebhookQuery:
         return [WebhookEndpoint.from_row(r) for r in await list_endpoints(info.context.db)]
 
     @strawberry.field(description="Admins only: the webhook delivery log, newest first.")
-    async def webhook_deliveries(self, info: Info, first: int | None = None, after: str | None = None,
-                                 endpoint_id: strawberry.ID | None = None,
-                                 status: Annotated[WebhookDeliveryStatus | None,  # type: ignore[valid-type]
-                                                   strawberry.argument(description="Only deliveries in this status.")]
-                                 = None) -> Connection[WebhookDelivery]:
+    async def webhook_deliveries(
+        self, info: Info, first: First = None, after: After = None,
+        endpoint_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only deliveries to this endpoint.")] = None,
+        status: Annotated[str | None, strawberry.argument(
+            description="Only deliveries in this status: PENDING, DELIVERED or FAILED.")] = None,
+    ) -> Connection[WebhookDelivery]:
         require_read(info, Readable.WEBHOOK)
         endpoint = query_pk(endpoint_id, "WebhookEndpoint", "endpointId") if endpoint_id else None
         request = DELIVERIES.request(first=first, after=after)
@@ -50,14 +51,21 @@ def _present(endpoint: Any) -> dict[str, Any]:
 @strawberry.type
 class WebhookMutation:
     @strawberry.mutation(description="Register a webhook endpoint (ADMIN); the payload shows its signing secret once.")
-    async def webhook_endpoint_create(self, info: Info, input: WebhookEndpointCreateInput) -> WebhookEndpointPayload:
+    async def webhook_endpoint_create(
+        self, info: Info,
+        input: Annotated[WebhookEndpointCreateInput, strawberry.argument(
+            description="The URL, the event types and a note.")],
+    ) -> WebhookEndpointPayload:
         return await write(info, WebhookEndpointPayload, input, lambda uow: endpoint_service.create_endpoint(
             uow=uow, url=input.url, event_types=input.event_types, description=input.description,
             egress=info.context.webhook_egress), _present)
 
     @strawberry.mutation(description="Stop sending events to an endpoint (ADMIN).")
-    async def webhook_endpoint_deactivate(self, info: Info,
-                                          input: WebhookEndpointDeactivateInput) -> WebhookEndpointPayload:
+    async def webhook_endpoint_deactivate(
+        self, info: Info,
+        input: Annotated[WebhookEndpointDeactivateInput, strawberry.argument(
+            description="The endpoint to deactivate.")],
+    ) -> WebhookEndpointPayload:
         return await write(info, WebhookEndpointPayload, input, lambda uow: endpoint_service.deactivate_endpoint(
             uow=uow, endpoint_id=input_pk(input.endpoint_id, "WebhookEndpoint", "endpointId") or 0),
             lambda e: {"endpoint": WebhookEndpoint.from_row(e)})
@@ -65,7 +73,10 @@ class WebhookMutation:
     @strawberry.mutation(description="Send a FAILED delivery again (ADMIN): PENDING, with its attempts reset to 0, "
                                      "signed anew by the worker at its next poll. Audited; anything but FAILED is "
                                      "refused with INVALID_TRANSITION.")
-    async def webhook_delivery_retry(self, info: Info, input: WebhookDeliveryRetryInput) -> WebhookDeliveryRetryPayload:
+    async def webhook_delivery_retry(
+            self, info: Info,
+            input: Annotated[WebhookDeliveryRetryInput, strawberry.argument(description="The delivery to send again.")],
+    ) -> WebhookDeliveryRetryPayload:
         return await write(info, WebhookDeliveryRetryPayload, input, lambda uow: delivery_service.retry_delivery(
             uow=uow, delivery_id=input_pk(input.delivery_id, "WebhookDelivery", "deliveryId") or 0),
             lambda d: {"delivery": WebhookDelivery.from_row(d)})

@@ -7,7 +7,7 @@ import strawberry
 
 from app.ids import encode_id
 from app.policy.permissions import Role as DomainRole
-from schema.common import Connection, Node, UserError
+from schema.common import After, Connection, First, Node, UserError
 from schema.order import EcommerceOrder
 
 Role = strawberry.enum(DomainRole, name="Role", description="What a user may do; the README's 'Who may do what' lists it.")
@@ -26,8 +26,8 @@ class Customer(Node):
                    created_at=row.created_at, pk=row.id)
 
     @strawberry.field(description="This customer's orders, newest first; empty for those who may not read them.")
-    async def orders(self, info: strawberry.Info, first: int | None = None,
-                     after: str | None = None) -> Connection[EcommerceOrder]:
+    async def orders(self, info: strawberry.Info, first: First = None,
+                     after: After = None) -> Connection[EcommerceOrder]:
         from app.policy.reads import may_read_order
         from resolvers.order import order_connection
 

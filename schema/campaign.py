@@ -13,7 +13,7 @@ from app.ids import encode_id
 from app.loaders.catalog import CAMPAIGN_PRODUCTS
 from app.policy.reads import may_read_campaign, may_read_campaign_code
 from schema.catalog import Product
-from schema.common import Connection, Money, Node
+from schema.common import After, Connection, First, Money, Node
 from schema.store import Channel
 
 Info = strawberry.Info[Context, None]
@@ -61,8 +61,7 @@ class Campaign(Node):
         return [Channel.from_row(r) for r in await info.context.catalog.campaign_channels.load(self.pk)]
 
     @strawberry.field(description="Products it covers, by name; a campaign without product scope covers all.")
-    async def products(self, info: Info, first: int | None = None,
-                       after: str | None = None) -> Connection[Product]:
+    async def products(self, info: Info, first: First = None, after: After = None) -> Connection[Product]:
         request = CAMPAIGN_PRODUCTS.request(first=first, after=after)
         loaders, currency = info.context.catalog, info.context.settings.currency
         return Connection.of(await loaders.campaign_products.load((self.pk, request)), CAMPAIGN_PRODUCTS.cursor,

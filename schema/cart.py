@@ -12,10 +12,11 @@ from app.ids import encode_id
 from app.services.cart_view import CartView, LineView
 from schema.campaign import Campaign, readable_campaign
 from schema.catalog import ProductVariant
-from schema.common import Money, Node, UserError
+from schema.common import IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_REQUIRED, USER_ERRORS, Money, Node, UserError
 from schema.store import Channel, DeliveryMethod
 
 Info = strawberry.Info[Context, None]
+CART_ID = "The cart to change."
 
 CartStatus = strawberry.enum(DomainCartStatus, name="CartStatus",
                              description="ABANDONED and EXPIRED are computed from updatedAt.")
@@ -23,13 +24,13 @@ CartStatus = strawberry.enum(DomainCartStatus, name="CartStatus",
 
 @strawberry.type(description="A postal address.")
 class Address:
-    name: str
-    line1: str
-    line2: str | None
-    city: str
-    postal_code: str
+    name: str = strawberry.field(description="Name of the recipient.")
+    line1: str = strawberry.field(description="First address line.")
+    line2: str | None = strawberry.field(description="Second address line, if any.")
+    city: str = strawberry.field(description="City.")
+    postal_code: str = strawberry.field(description="Postal code.")
     country: str = strawberry.field(description="ISO 3166 alpha-2 code.")
-    phone: str | None
+    phone: str | None = strawberry.field(description="Phone number, if given.")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Address | None":
@@ -41,13 +42,14 @@ class Address:
 
 @strawberry.input(description="A postal address.")
 class AddressInput:
-    name: str
-    line1: str
-    line2: str | None = None
-    city: str
-    postal_code: str
+    name: str = strawberry.field(description="Name of the recipient, at most 200 characters.")
+    line1: str = strawberry.field(description="First address line, at most 200 characters.")
+    line2: str | None = strawberry.field(
+        default=None, description="Second address line, at most 200 characters.")
+    city: str = strawberry.field(description="City, at most 100 characters.")
+    postal_code: str = strawberry.field(description="Postal code, at most 20 characters.")
     country: str = strawberry.field(description="ISO 3166 alpha-2 code, e.g. US.")
-    phone: str | None = None
+    phone: str | None = strawberry.field(default=None, description="Phone number, at most 32 characters.")
 
     def to_dict(self) -> dict[str, str | None]:
         return {"name": self.name, "line1": self.line1, "line2": self.line2, "city": self.city,
@@ -60,8 +62,9 @@ def money(amount: Decimal, info: Info) -> Money:
 
 @strawberry.type(description="A line of a cart: units of one variant.")
 class CartLine:
-    id: strawberry.ID
-    quantity: int
+    id: strawberry.ID = strawberry.field(
+        description="Id of the line, for cartLinesUpdate and cartLinesRemove.")
+    quantity: int = strawberry.field(description="Units of the variant, 1 to 999.")
     unit_price: Money = strawberry.field(description="Current list price of one unit.")
     total: Money = strawberry.field(description="unitPrice x quantity, before the cart's discount.")
     variant_id: strawberry.Private[int]
@@ -80,19 +83,22 @@ class CartLine:
 
 @strawberry.type(description="A shopper's cart, priced now.")
 class Cart(Node):
-    status: CartStatus  # type: ignore[valid-type]
-    email: str | None
-    lines: list[CartLine]
-    subtotal: Money
+    status: CartStatus = strawberry.field(description="Status as of now.")  # type: ignore[valid-type]
+    email: str | None = strawberry.field(
+        description="E-mail the order will carry, once given (a signed-in customer's own by default).")
+    lines: list[CartLine] = strawberry.field(description="Lines, in the order they were added.")
+    subtotal: Money = strawberry.field(description="Sum of the line totals, before discount and shipping.")
     discount: Money = strawberry.field(description="Campaign discount on items, or on shipping.")
-    shipping: Money
-    total: Money
-    shipping_address: Address | None
+    shipping: Money = strawberry.field(
+        description="Price of the chosen delivery method; 0 until one is chosen.")
+    total: Money = strawberry.field(description="subtotal + shipping - discount, never below 0.")
+    shipping_address: Address | None = strawberry.field(description="Where to ship, once given.")
     problems: list[UserError] = strawberry.field(
         description="What would stop checkout now: lines out of stock, a promo that no longer applies, missing data.")
     promo_code_applied: bool = strawberry.field(description="Whether a promo code is applied to this cart.")
-    updated_at: datetime
-    created_at: datetime
+    updated_at: datetime = strawberry.field(
+        description="When the cart last changed; ABANDONED and EXPIRED are counted from here.")
+    created_at: datetime = strawberry.field(description="When the cart was started.")
     view: strawberry.Private[CartView]
 
     @classmethod
@@ -131,74 +137,90 @@ class Cart(Node):
 
 @strawberry.input(description="A variant and a number of units (1 to 999).")
 class CartLineInput:
-    variant_id: strawberry.ID
-    quantity: int
+    variant_id: strawberry.ID = strawberry.field(description="The product variant.")
+    quantity: int = strawberry.field(description="Units, 1 to 999 (a line holds at most 999).")
 
 
 @strawberry.input(description="Where the shopper came from, for attribution.")
 class UtmInput:
-    source: str | None = None
-    medium: str | None = None
-    campaign: str | None = None
+    source: str | None = strawberry.field(default=None, description="utm_source, at most 200 characters.")
+    medium: str | None = strawberry.field(default=None, description="utm_medium, at most 200 characters.")
+    campaign: str | None = strawberry.field(
+        default=None, description="utm_campaign, at most 200 characters; a campaign's promo code here "
+                                  "attributes the cart to that campaign.")
 
 
 @strawberry.input(description="Start a cart on a channel.")
 class CartCreateInput:
     channel: str = strawberry.field(description="Channel slug, e.g. \"web\".")
-    lines: list[CartLineInput] | None = None
-    email: str | None = None
-    promo_code: str | None = None
-    utm: UtmInput | None = None
-    idempotency_key: str | None = None
+    lines: list[CartLineInput] | None = strawberry.field(
+        default=None, description="Lines to start with (at most 100); omitted: an empty cart.")
+    email: str | None = strawberry.field(
+        default=None, description="E-mail for the order; omitted: a signed-in customer's own.")
+    promo_code: str | None = strawberry.field(
+        default=None, description="A promo code to apply at once, at most 64 characters "
+                                  "(PROMO_NOT_APPLICABLE when it does not apply).")
+    utm: UtmInput | None = strawberry.field(default=None, description="Where the shopper came from.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Optional retry key, 1 to 200 characters (without signing in: a random "
+                                  "value of at least 22, such as a UUID): the same key with the same input "
+                                  "replays the first result, with another input it is "
+                                  "IDEMPOTENCY_KEY_REUSED.")
 
 
 @strawberry.input(description="Add units to a cart; a variant already in it gets more units.")
 class CartLinesAddInput:
-    cart_id: strawberry.ID
-    lines: list[CartLineInput]
-    idempotency_key: str | None = None
+    cart_id: strawberry.ID = strawberry.field(description=CART_ID)
+    lines: list[CartLineInput] = strawberry.field(description="Variants and units to add, 1 to 100 lines.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="A cart line and its new quantity (0 removes it).")
 class CartLineUpdateInput:
-    line_id: strawberry.ID
-    quantity: int
+    line_id: strawberry.ID = strawberry.field(description="A line of the cart.")
+    quantity: int = strawberry.field(description="New number of units, 0 to 999; 0 removes the line.")
 
 
 @strawberry.input(description="Change quantities of cart lines.")
 class CartLinesUpdateInput:
-    cart_id: strawberry.ID
-    lines: list[CartLineUpdateInput]
-    idempotency_key: str | None = None
+    cart_id: strawberry.ID = strawberry.field(description=CART_ID)
+    lines: list[CartLineUpdateInput] = strawberry.field(
+        description="Lines and their new quantities, 1 to 100.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Remove lines from a cart.")
 class CartLinesRemoveInput:
-    cart_id: strawberry.ID
-    line_ids: list[strawberry.ID]
-    idempotency_key: str | None = None
+    cart_id: strawberry.ID = strawberry.field(description=CART_ID)
+    line_ids: list[strawberry.ID] = strawberry.field(description="Lines of the cart to remove, 1 to 100.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Apply a promo code to a cart; an empty code removes the applied one.")
 class CartPromoCodeInput:
-    cart_id: strawberry.ID
-    code: str
-    idempotency_key: str | None = None
+    cart_id: strawberry.ID = strawberry.field(description=CART_ID)
+    code: str = strawberry.field(
+        description="Promo code, in any case, at most 64 characters; empty removes the applied one.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Set the e-mail, shipping address and delivery method of a cart.")
 class CartDeliveryInput:
-    cart_id: strawberry.ID
-    email: str | None = None
-    shipping_address: AddressInput | None = None
-    delivery_method_id: strawberry.ID | None = None
-    idempotency_key: str | None = None
+    cart_id: strawberry.ID = strawberry.field(description=CART_ID)
+    email: str | None = strawberry.field(
+        default=None, description="E-mail for the order, at most 254 characters; omitted: unchanged.")
+    shipping_address: AddressInput | None = strawberry.field(
+        default=None, description="Where to ship; omitted: unchanged.")
+    delivery_method_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A delivery method offered on the cart's channel; omitted: unchanged.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.type(description="Result of a cart mutation.")
 class CartPayload:
-    cart: Cart | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    cart: Cart | None = strawberry.field(
+        default=None, description="The cart as it is now; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.input(description="How the shopper pays.")
@@ -211,6 +233,6 @@ class PaymentInput:
 
 @strawberry.input(description="Turn a cart into an order.")
 class CheckoutCompleteInput:
-    cart_id: strawberry.ID
-    payment: PaymentInput
-    idempotency_key: str
+    cart_id: strawberry.ID = strawberry.field(description="The cart to turn into an order.")
+    payment: PaymentInput = strawberry.field(description="How the shopper pays.")
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_KEY_REQUIRED)

@@ -16,7 +16,7 @@ from app.context import Context
 from app.domain.campaigns import CampaignTerms, covers_product, display_price, offered_on_channel
 from app.ids import encode_id
 from app.loaders.catalog import CATEGORY_PRODUCTS
-from schema.common import Connection, Money, Node
+from schema.common import After, Before, Connection, First, Last, Money, Node
 
 if TYPE_CHECKING:
     from schema.campaign import Campaign
@@ -50,8 +50,8 @@ class Category(Node):
         return [Category.from_row(r) for r in await info.context.catalog.category_children.load(self.pk)]
 
     @strawberry.field(description="Products of this category and its subcategories, by name.")
-    async def products(self, info: Info, first: int | None = None, after: str | None = None,
-                       last: int | None = None, before: str | None = None) -> "Connection[Product]":
+    async def products(self, info: Info, first: First = None, after: After = None,
+                       last: Last = None, before: Before = None) -> "Connection[Product]":
         request = CATEGORY_PRODUCTS.request(first=first, after=after, last=last, before=before)
         loaders, currency = info.context.catalog, info.context.settings.currency
         return Connection.of(await loaders.category_products.load((self.pk, request)), CATEGORY_PRODUCTS.cursor,

@@ -4,7 +4,7 @@ error code enum."""
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -19,11 +19,27 @@ from app.pagination import Page
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode",
                             description="Stable codes of userErrors; clients branch on these.")
 
-__all__ = ["JSON", "Connection", "DateTime", "Edge", "ErrorCode", "Money", "Node", "PageInfo", "UserError",
-           "user_errors"]
+__all__ = ["IDEMPOTENCY_KEY", "IDEMPOTENCY_KEY_REQUIRED", "JSON", "USER_ERRORS", "After", "Before", "Connection", "DateTime", "Edge", "ErrorCode", "First", "Last", "Money", "Node", "NodeT", "PageInfo", "RowT", "UserError", "user_errors"]
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
+
+# Descriptions many types share (app/services/idempotency.py: keys are 1 to 200 printable characters).
+IDEMPOTENCY_KEY = ("Optional retry key, 1 to 200 characters: the same key with the same input replays "
+                   "the first result, with another input it is IDEMPOTENCY_KEY_REUSED.")
+IDEMPOTENCY_KEY_REQUIRED = ("Retry key, 1 to 200 characters: the same key with the same input replays the "
+                            "first result, with another input it is IDEMPOTENCY_KEY_REUSED.")
+USER_ERRORS = "Why the input was refused; empty when the mutation succeeded."
+
+# Cursor pagination arguments (app/pagination.py: page sizes 0 to 100, 20 by default).
+First = Annotated[int | None, strawberry.argument(
+    description="Page size counting forward from after (or the start): 0 to 100, default 20.")]
+After = Annotated[str | None, strawberry.argument(
+    description="Return the items after this cursor (a previous page's endCursor); not with last.")]
+Last = Annotated[int | None, strawberry.argument(
+    description="Page size counting back from before (or the end): 0 to 100, default 20; not with first.")]
+Before = Annotated[str | None, strawberry.argument(
+    description="Return the items before this cursor (a later page's startCursor); not with first.")]
 
 
 def _parse_date_time(value: object) -> datetime:

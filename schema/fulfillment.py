@@ -9,7 +9,7 @@ from app.context import Context
 from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus
 from app.ids import encode_id
 from app.policy.reads import Readable, may_read, may_read_order
-from schema.common import Node, UserError
+from schema.common import IDEMPOTENCY_KEY_REQUIRED, USER_ERRORS, Node, UserError
 from schema.errors import PermissionDenied
 from schema.order import EcommerceOrder, OrderLine
 from schema.store import Warehouse
@@ -22,7 +22,7 @@ FulfillmentStatus = strawberry.enum(DomainFulfillmentStatus, name="FulfillmentSt
 
 @strawberry.type(description="Units of one order line in a fulfillment.")
 class FulfillmentLine:
-    quantity: int
+    quantity: int = strawberry.field(description="Units of the order line in this fulfillment.")
     order_line_id: strawberry.Private[int]
 
     @strawberry.field(description="The order line shipped.")
@@ -33,10 +33,11 @@ class FulfillmentLine:
 
 @strawberry.type(description="A shipment of order lines from one warehouse.")
 class Fulfillment(Node):
-    status: FulfillmentStatus  # type: ignore[valid-type]
-    carrier: str | None
-    tracking_number: str | None
-    updated_at: datetime
+    status: FulfillmentStatus = strawberry.field(description="Current status.")  # type: ignore[valid-type]
+    carrier: str | None = strawberry.field(description="Carrier, once given (it is required to ship).")
+    tracking_number: str | None = strawberry.field(
+        description="The carrier's tracking number, once given (it is required to ship).")
+    updated_at: datetime = strawberry.field(description="When it was created or last moved.")
     row: strawberry.Private[Any]
 
     @classmethod
@@ -66,30 +67,35 @@ class Fulfillment(Node):
 
 @strawberry.input(description="Units of an order line to fulfill.")
 class FulfillmentLineInput:
-    order_line_id: strawberry.ID
-    quantity: int
+    order_line_id: strawberry.ID = strawberry.field(description="A line of the order.")
+    quantity: int = strawberry.field(description="Units to ship, 1 to 999, at most those left to fulfill.")
 
 
 @strawberry.input(description="Fulfill an order from a warehouse.")
 class FulfillmentCreateInput:
-    order_id: strawberry.ID
+    order_id: strawberry.ID = strawberry.field(description="The order to fulfill: CONFIRMED or PROCESSING.")
     warehouse_id: strawberry.ID | None = strawberry.field(
         default=None, description="Omitted: the warehouse holding the order's allocated stock.")
     lines: list[FulfillmentLineInput] | None = strawberry.field(
         default=None, description="Omitted: every line that is still unfulfilled.")
-    idempotency_key: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_KEY_REQUIRED)
 
 
 @strawberry.input(description="Move a fulfillment to its next status (carrier and tracking number at shipment).")
 class FulfillmentUpdateInput:
-    fulfillment_id: strawberry.ID
-    status: FulfillmentStatus  # type: ignore[valid-type]
-    carrier: str | None = None
-    tracking_number: str | None = None
-    idempotency_key: str
+    fulfillment_id: strawberry.ID = strawberry.field(description="The fulfillment to move.")
+    status: FulfillmentStatus = strawberry.field(  # type: ignore[valid-type]
+        description="The status to move to; a move the status table does not list is INVALID_TRANSITION.")
+    carrier: str | None = strawberry.field(
+        default=None, description="Carrier, at most 100 characters; needed to ship unless already set.")
+    tracking_number: str | None = strawberry.field(
+        default=None, description="Tracking number, at most 100 characters; needed to ship unless already "
+                                  "set.")
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_KEY_REQUIRED)
 
 
 @strawberry.type(description="Result of a fulfillment mutation.")
 class FulfillmentPayload:
-    fulfillment: Fulfillment | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    fulfillment: Fulfillment | None = strawberry.field(
+        default=None, description="The fulfillment as it is now; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

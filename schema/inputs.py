@@ -7,118 +7,146 @@ from enum import Enum
 import strawberry
 
 from schema.campaign import CampaignStatus, DiscountType
+from schema.common import IDEMPOTENCY_KEY
+
+NAME = "Display name, at most 200 characters."
+LONG_TEXT = "Longer text, at most 10,000 characters; line breaks are kept."
 
 
 @strawberry.input(description="Create a sales channel.")
 class ChannelCreateInput:
-    slug: str
-    name: str
+    slug: str = strawberry.field(
+        description="Short unique name: lower-case letters, digits and single hyphens, at most 64 "
+                    "characters.")
+    name: str = strawberry.field(description=NAME)
     currency: str | None = strawberry.field(default=None, description="ISO 4217 code; omitted: the store's currency.")
-    idempotency_key: str | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Create a warehouse.")
 class WarehouseCreateInput:
-    code: str
-    name: str
-    idempotency_key: str | None = None
+    code: str = strawberry.field(description="Short unique code, at most 64 characters.")
+    name: str = strawberry.field(description=NAME)
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Create a delivery method.")
 class DeliveryMethodCreateInput:
-    name: str
-    price: Decimal
+    name: str = strawberry.field(description=NAME)
+    price: Decimal = strawberry.field(
+        description="Price for a cart in the store currency: 0 to 99999999.99, at most two decimal places.")
     channels: list[str] | None = strawberry.field(
         default=None, description="Channel slugs where it is offered; empty or omitted: every channel.")
-    idempotency_key: str | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Create a category, at the root or under a parent.")
 class CategoryCreateInput:
-    name: str
+    name: str = strawberry.field(description=NAME)
     slug: str | None = strawberry.field(default=None, description="Omitted: derived from the name.")
-    description: str | None = None
-    parent_id: strawberry.ID | None = None
-    idempotency_key: str | None = None
+    description: str | None = strawberry.field(default=None, description=LONG_TEXT)
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The parent category; omitted: a root of the tree.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Units on hand in one warehouse.")
 class StockInput:
-    warehouse_id: strawberry.ID
-    quantity: int
+    warehouse_id: strawberry.ID = strawberry.field(description="The warehouse holding the units.")
+    quantity: int = strawberry.field(description="Units on hand there, 0 to 1,000,000,000.")
 
 
 @strawberry.input(description="A variant of a new product.")
 class VariantInput:
-    sku: str
-    name: str
-    price: Decimal
-    stock: list[StockInput] | None = None
+    sku: str = strawberry.field(
+        description="Stock keeping unit, unique in the catalog, at most 64 characters.")
+    name: str = strawberry.field(description="Variant name, e.g. \"42 / Blue\", at most 200 characters.")
+    price: Decimal = strawberry.field(
+        description="List price of one unit in the store currency: 0 to 99999999.99, at most two decimal "
+                    "places.")
+    stock: list[StockInput] | None = strawberry.field(
+        default=None, description="Initial units on hand per warehouse (at most 100); omitted: none.")
 
 
 @strawberry.input(description="Create a product with its variants (and their initial stock).")
 class ProductCreateInput:
-    name: str
+    name: str = strawberry.field(description=NAME)
     slug: str | None = strawberry.field(default=None, description="Omitted: derived from the name.")
-    description: str | None = None
-    category_id: strawberry.ID | None = None
-    variants: list[VariantInput]
-    idempotency_key: str | None = None
+    description: str | None = strawberry.field(default=None, description=LONG_TEXT)
+    category_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The category to file it under; omitted: none.")
+    variants: list[VariantInput] = strawberry.field(
+        description="Its variants, 1 to 100, each with its own SKU.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Change a product; omitted fields stay as they are.")
 class ProductUpdateInput:
-    product_id: strawberry.ID
-    name: str | None = None
-    description: str | None = None
-    category_id: strawberry.ID | None = None
-    idempotency_key: str | None = None
+    product_id: strawberry.ID = strawberry.field(description="The product to change.")
+    name: str | None = strawberry.field(
+        default=None, description="New display name, at most 200 characters; it may not be blank.")
+    description: str | None = strawberry.field(
+        default=None, description="New longer text, at most 10,000 characters; an empty one removes it.")
+    category_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The category to move it to.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Set the units on hand of a variant in a warehouse.")
 class StockSetInput:
-    variant_id: strawberry.ID
-    warehouse_id: strawberry.ID
+    variant_id: strawberry.ID = strawberry.field(description="The product variant.")
+    warehouse_id: strawberry.ID = strawberry.field(description="The warehouse.")
     quantity: int = strawberry.field(description="Units on hand in that warehouse.")
-    reason: str
-    idempotency_key: str | None = None
+    reason: str = strawberry.field(description="Why, for the audit trail; at most 200 characters.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Create a campaign (in DRAFT).")
 class CampaignCreateInput:
-    name: str
-    code: str | None = None
-    discount_type: DiscountType  # type: ignore[valid-type]
-    discount_value: Decimal
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    min_subtotal: Decimal | None = None
-    usage_limit: int | None = None
+    name: str = strawberry.field(description=NAME)
+    code: str | None = strawberry.field(
+        default=None, description="Promo code shoppers enter: letters, digits, '-' and '_', at most 64, "
+                                  "unique, kept upper-case; omitted: an automatic campaign.")
+    discount_type: DiscountType = strawberry.field(  # type: ignore[valid-type]
+        description="Kind of discount.")
+    discount_value: Decimal = strawberry.field(
+        description="Percentage (at most 100) or amount in the store currency, above 0 with at most two "
+                    "decimal places; FREE_SHIPPING: 0 or more, not used.")
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="Start of the window, inclusive; omitted: no start.")
+    ends_at: datetime | None = strawberry.field(
+        default=None, description="End of the window, exclusive, after startsAt; omitted: no end.")
+    min_subtotal: Decimal | None = strawberry.field(
+        default=None, description="Smallest cart subtotal the discount needs, in the store currency; "
+                                  "omitted: none.")
+    usage_limit: int | None = strawberry.field(
+        default=None, description="How many orders may use it, 1 to 1,000,000,000; omitted: no limit.")
     channels: list[str] | None = strawberry.field(
         default=None, description="Channel slugs; empty or omitted: every channel.")
     product_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Products the discount applies to; empty or omitted: the whole cart.")
-    idempotency_key: str | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Move a campaign to another status.")
 class CampaignStatusUpdateInput:
-    campaign_id: strawberry.ID
-    status: CampaignStatus  # type: ignore[valid-type]
-    idempotency_key: str | None = None
+    campaign_id: strawberry.ID = strawberry.field(description="The campaign to move.")
+    status: CampaignStatus = strawberry.field(  # type: ignore[valid-type]
+        description="The status to move to; a move the status table does not list is INVALID_TRANSITION.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Sign up as a customer.")
 class CustomerRegisterInput:
-    email: str
-    password: str
-    name: str | None = None
+    email: str = strawberry.field(description="E-mail address to sign in with, at most 254 characters.")
+    password: str = strawberry.field(description="8 to 128 characters, not one of the common passwords.")
+    name: str | None = strawberry.field(default=None, description="Name, at most 200 characters.")
 
 
 @strawberry.input(description="Sign in.")
 class TokenCreateInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="E-mail address of the account.")
+    password: str = strawberry.field(description="Password of the account.")
 
 
 @strawberry.input(description="Trade a refresh token for new tokens.")
@@ -159,5 +187,5 @@ class SortDirection(Enum):
 
 @strawberry.input(description="How to sort a product list; ties are broken by id.")
 class ProductSort:
-    field: ProductSortField
-    direction: SortDirection
+    field: ProductSortField = strawberry.field(description="What to sort by.")
+    direction: SortDirection = strawberry.field(description="Ascending or descending.")

@@ -14,7 +14,7 @@ from app.policy.reads import may_read_order
 from schema.campaign import Campaign, readable_campaign
 from schema.cart import Address
 from schema.catalog import ProductVariant
-from schema.common import Money, Node, UserError
+from schema.common import IDEMPOTENCY_KEY_REQUIRED, USER_ERRORS, Money, Node, UserError
 from schema.store import Channel
 
 if TYPE_CHECKING:
@@ -29,12 +29,12 @@ PaymentStatus = strawberry.enum(DomainPaymentStatus, name="PaymentStatus", descr
 
 @strawberry.type(description="A line of an order: a snapshot of what was bought, at what price.")
 class OrderLine:
-    id: strawberry.ID
-    product_name: str
-    sku: str
-    quantity: int
-    unit_price: Money
-    total: Money
+    id: strawberry.ID = strawberry.field(description="Id of the line, for fulfillment and return inputs.")
+    product_name: str = strawberry.field(description="Product name at checkout.")
+    sku: str = strawberry.field(description="SKU of the variant at checkout.")
+    quantity: int = strawberry.field(description="Units ordered.")
+    unit_price: Money = strawberry.field(description="List price of one unit at checkout.")
+    total: Money = strawberry.field(description="unitPrice x quantity, before the order's discount.")
     discount: Money = strawberry.field(
         description="This line's share of the order's discount, fixed at checkout (in proportion to line totals).")
     paid_total: Money = strawberry.field(
@@ -66,21 +66,24 @@ class OrderLine:
 
 @strawberry.type(description="An order: the converted cart, with its lines, payment and fulfillment.")
 class EcommerceOrder(Node):
-    number: str
-    status: OrderStatus  # type: ignore[valid-type]
-    payment_status: PaymentStatus  # type: ignore[valid-type]
-    email: str
-    subtotal: Money
-    discount: Money
-    shipping: Money
+    number: str = strawberry.field(description="Order number shown to shoppers, e.g. CG-000042.")
+    status: OrderStatus = strawberry.field(description="Current status.")  # type: ignore[valid-type]
+    payment_status: PaymentStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Status of the order's payment.")
+    email: str = strawberry.field(description="E-mail the order was placed with.")
+    subtotal: Money = strawberry.field(description="Sum of the line totals, before discount and shipping.")
+    discount: Money = strawberry.field(description="Campaign discount at checkout, on items or on shipping.")
+    shipping: Money = strawberry.field(description="Price of the delivery method at checkout.")
     shipping_discount: Money = strawberry.field(
         description="The part of the discount that went to shipping (free-shipping campaigns).")
     shipping_refunded: Money = strawberry.field(
         description="Shipping given back so far (only by an explicit, approved choice on a refund).")
-    total: Money
-    shipping_address: Address
+    total: Money = strawberry.field(
+        description="subtotal + shipping - discount: the amount authorized at checkout (refunds not "
+                    "deducted).")
+    shipping_address: Address = strawberry.field(description="Where it ships, as given at checkout.")
     delivery_method_name: str = strawberry.field(description="The delivery method chosen at checkout.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the order was placed.")
     pk: strawberry.Private[int]
     row: strawberry.Private[Any]
 
@@ -138,29 +141,35 @@ class EcommerceOrder(Node):
 
 @strawberry.input(description="Narrow an order list; all given conditions must hold.")
 class OrderFilter:
-    status: list[OrderStatus] | None = None  # type: ignore[valid-type]
+    status: list[OrderStatus] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Orders in any of these statuses (at most 10).")
     channel: str | None = strawberry.field(default=None, description="Channel slug.")
-    campaign_id: strawberry.ID | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    campaign_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Orders attributed to this campaign.")
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Orders placed at or after this moment.")
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Orders placed before this moment.")
 
 
 @strawberry.type(description="Result of checkoutComplete.")
 class CheckoutCompletePayload:
-    order: EcommerceOrder | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    order: EcommerceOrder | None = strawberry.field(
+        default=None, description="The order placed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.input(description="Cancel an order.")
 class OrderCancelInput:
-    order_id: strawberry.ID
-    reason: str
+    order_id: strawberry.ID = strawberry.field(description="The order to cancel.")
+    reason: str = strawberry.field(description="Why, for the audit trail; at most 1,000 characters.")
     approval_id: strawberry.ID | None = strawberry.field(
         default=None, description="An approved ApprovalRequest that allows what policy alone would refuse.")
-    idempotency_key: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_KEY_REQUIRED)
 
 
 @strawberry.type(description="Result of an order mutation.")
 class OrderPayload:
-    order: EcommerceOrder | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    order: EcommerceOrder | None = strawberry.field(
+        default=None, description="The order as it is now; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

@@ -4,47 +4,54 @@ import strawberry
 
 from schema.campaign import Campaign
 from schema.catalog import Category, Product, ProductVariant
-from schema.common import UserError
+from schema.common import USER_ERRORS, UserError
 from schema.store import Channel, DeliveryMethod, Warehouse
 
 
 @strawberry.type(description="Result of a channel mutation.")
 class ChannelPayload:
-    channel: Channel | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    channel: Channel | None = strawberry.field(
+        default=None, description="The channel created; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="Result of a warehouse mutation.")
 class WarehousePayload:
-    warehouse: Warehouse | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    warehouse: Warehouse | None = strawberry.field(
+        default=None, description="The warehouse created; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="Result of a delivery method mutation.")
 class DeliveryMethodPayload:
-    delivery_method: DeliveryMethod | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    delivery_method: DeliveryMethod | None = strawberry.field(
+        default=None, description="The delivery method created; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="Result of a category mutation.")
 class CategoryPayload:
-    category: Category | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    category: Category | None = strawberry.field(
+        default=None, description="The category created; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="Result of a product mutation.")
 class ProductPayload:
-    product: Product | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    product: Product | None = strawberry.field(
+        default=None, description="The product created or changed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="Result of a stock mutation.")
 class StockPayload:
-    variant: ProductVariant | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    variant: ProductVariant | None = strawberry.field(
+        default=None, description="The variant whose stock was set; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="Result of a campaign mutation.")
 class CampaignPayload:
-    campaign: Campaign | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    campaign: Campaign | None = strawberry.field(
+        default=None, description="The campaign created or moved; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

@@ -22,14 +22,14 @@ ReportInterval = strawberry.enum(
 @strawberry.type(description="KPIs of one group of carts and orders (definitions: README, KPIs).")
 class KpiRow:
     carts_created: int = strawberry.field(description="Carts created in the period with at least one line, or converted.")
-    carts_converted: int
+    carts_converted: int = strawberry.field(description="Of those, carts that became orders.")
     carts_abandoned: int = strawberry.field(description="Of those, abandoned at report time.")
     conversion_rate: float = strawberry.field(description="cartsConverted / cartsCreated, 0 when no carts.")
     cart_abandonment_rate: float = strawberry.field(description="cartsAbandoned / cartsCreated, 0 when no carts.")
     orders: int = strawberry.field(description="Orders created in the period, cancelled ones excluded.")
     revenue: Money = strawberry.field(description="Sum of order totals: shipping in, discounts out, refunds not deducted.")
     average_order_value: Money = strawberry.field(description="revenue / orders.")
-    units_sold: int
+    units_sold: int = strawberry.field(description="Units ordered in those orders.")
     units_returned: int = strawberry.field(description="Units of those orders in returns that reached RECEIVED.")
     return_rate: float = strawberry.field(description="unitsReturned / unitsSold, 0 when nothing sold.")
     period_start: datetime | None = strawberry.field(
@@ -62,9 +62,10 @@ class KpiRow:
 @strawberry.type(description="KPIs over [from, to), split by channel and/or campaign and, with an interval, "
                                "by period, with a total row.")
 class SalesReport:
-    from_: datetime = strawberry.field(name="from")
-    to: datetime
-    group_by: list[ReportDimension]  # type: ignore[valid-type]
+    from_: datetime = strawberry.field(name="from", description="Start of the period, inclusive.")
+    to: datetime = strawberry.field(description="End of the period, exclusive.")
+    group_by: list[ReportDimension] = strawberry.field(  # type: ignore[valid-type]
+        description="What the rows are split by, CHANNEL before CAMPAIGN; empty: one row.")
     interval: ReportInterval | None = strawberry.field(  # type: ignore[valid-type]
         description="The periods the rows are split into; null when the report has no interval.")
     as_of: datetime = strawberry.field(

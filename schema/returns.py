@@ -12,7 +12,14 @@ from app.domain.states import ReturnStatus as DomainReturnStatus
 from app.ids import encode_id
 from app.policy.decisions import ApprovalAction as DomainApprovalAction
 from app.policy.reads import Readable, may_read, may_read_order
-from schema.common import Money, Node, UserError
+from schema.common import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_KEY_REQUIRED,
+    USER_ERRORS,
+    Money,
+    Node,
+    UserError,
+)
 from schema.errors import PermissionDenied
 from schema.order import EcommerceOrder, OrderLine
 
@@ -32,16 +39,18 @@ class ApprovalDecision(Enum):
 
 @strawberry.type(description="A four-eyes approval: requested by staff, decided by a manager with evidence.")
 class ApprovalRequest(Node):
-    action: ApprovalAction  # type: ignore[valid-type]
+    action: ApprovalAction = strawberry.field(description="What it would allow.")  # type: ignore[valid-type]
     subject_id: strawberry.ID = strawberry.field(description="Global id of the order or return it is about.")
-    status: ApprovalStatus  # type: ignore[valid-type]
-    reason: str
-    requested_by: str
-    decided_by: str | None
+    status: ApprovalStatus = strawberry.field(  # type: ignore[valid-type]
+        description="PENDING until a manager approves or rejects it.")
+    reason: str = strawberry.field(description="Why the requester asks for it.")
+    requested_by: str = strawberry.field(description="E-mail of the staff member who asked.")
+    decided_by: str | None = strawberry.field(
+        description="E-mail of the manager who decided; null while PENDING.")
     evidence: str | None = strawberry.field(
         description="What the approver relied on: a ticket, a note, a document reference. Required to approve.")
-    created_at: datetime
-    decided_at: datetime | None
+    created_at: datetime = strawberry.field(description="When it was requested.")
+    decided_at: datetime | None = strawberry.field(description="When it was decided; null while PENDING.")
     consumed_at: datetime | None = strawberry.field(description="When the action it allows used it (once).")
 
     @classmethod
@@ -55,8 +64,8 @@ class ApprovalRequest(Node):
 
 @strawberry.type(description="Units of an order line being returned.")
 class ReturnLine:
-    quantity: int
-    reason: str | None
+    quantity: int = strawberry.field(description="Units of the order line returned.")
+    reason: str | None = strawberry.field(description="Why this line is returned, if given.")
     order_line_id: strawberry.Private[int]
 
     @strawberry.field(description="The order line returned.")
@@ -67,14 +76,15 @@ class ReturnLine:
 
 @strawberry.type(description="A customer's request to return delivered units.")
 class ReturnRequest(Node):
-    status: ReturnStatus  # type: ignore[valid-type]
-    reason: str
-    note: str | None
+    status: ReturnStatus = strawberry.field(description="Current status.")  # type: ignore[valid-type]
+    reason: str = strawberry.field(description="Why the units are returned.")
+    note: str | None = strawberry.field(
+        description="The latest note staff gave when approving, rejecting, receiving or refunding it.")
     refund_amount: Money | None = strawberry.field(
         description="What was refunded: the paid amount of the returned units (plus shipping when chosen).")
     refund_shipping: Money | None = strawberry.field(
         description="The part of refundAmount that gave back shipping, if that was chosen.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the return was requested.")
     row: strawberry.Private[Any]
 
     @classmethod
@@ -108,57 +118,68 @@ class ReturnRequest(Node):
 
 @strawberry.input(description="Units of an order line to return.")
 class ReturnLineInput:
-    order_line_id: strawberry.ID
-    quantity: int
-    reason: str | None = None
+    order_line_id: strawberry.ID = strawberry.field(description="A line of the order.")
+    quantity: int = strawberry.field(
+        description="Units to return, 1 to 999, at most those delivered and not returned yet.")
+    reason: str | None = strawberry.field(
+        default=None, description="Why this line, at most 1,000 characters.")
 
 
 @strawberry.input(description="Ask to return delivered units.")
 class ReturnRequestCreateInput:
-    order_id: strawberry.ID
-    reason: str
-    lines: list[ReturnLineInput]
+    order_id: strawberry.ID = strawberry.field(description="The order the units were delivered with.")
+    reason: str = strawberry.field(description="Why, at most 1,000 characters.")
+    lines: list[ReturnLineInput] = strawberry.field(description="Lines and units to return, 1 to 100.")
     approval_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="An approved ApprovalRequest, for a return that policy alone would refuse (e.g. past the window).")
-    idempotency_key: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_KEY_REQUIRED)
 
 
 @strawberry.input(description="Decide on, receive or refund a return.")
 class ReturnRequestDecisionInput:
-    return_request_id: strawberry.ID
-    note: str | None = None
+    return_request_id: strawberry.ID = strawberry.field(description="The return request.")
+    note: str | None = strawberry.field(
+        default=None, description="A note kept on the return, at most 1,000 characters; omitted: the note "
+                                  "stays.")
     approval_id: strawberry.ID | None = strawberry.field(
         default=None, description="Refunds above the limit: the approved REFUND_ABOVE_LIMIT (omitted: the one on file).")
     refund_shipping: bool = strawberry.field(
         default=False, description="Refunds only: also give back the shipping paid. Always needs an approved "
                                    "REFUND_ABOVE_LIMIT for this return, whatever the amount; audited.")
-    idempotency_key: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_KEY_REQUIRED)
 
 
 @strawberry.type(description="Result of a return mutation.")
 class ReturnRequestPayload:
-    return_request: ReturnRequest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    return_request: ReturnRequest | None = strawberry.field(
+        default=None, description="The return request as it is now; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.input(description="Ask a manager to allow an action on a subject.")
 class ApprovalRequestCreateInput:
-    action: ApprovalAction  # type: ignore[valid-type]
-    subject_id: strawberry.ID
-    reason: str
-    idempotency_key: str | None = None
+    action: ApprovalAction = strawberry.field(  # type: ignore[valid-type]
+        description="What the approval would allow.")
+    subject_id: strawberry.ID = strawberry.field(
+        description="Global id of the subject: the order (RETURN_OUTSIDE_WINDOW, "
+                    "ORDER_CANCEL_AFTER_SHIPMENT) or the return request (REFUND_ABOVE_LIMIT).")
+    reason: str = strawberry.field(description="Why it is needed, at most 1,000 characters.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Approve (with evidence) or reject an approval request.")
 class ApprovalRequestDecideInput:
-    approval_id: strawberry.ID
-    decision: ApprovalDecision
-    evidence: str
-    idempotency_key: str | None = None
+    approval_id: strawberry.ID = strawberry.field(description="The pending approval request.")
+    decision: ApprovalDecision = strawberry.field(description="Approve or reject.")
+    evidence: str = strawberry.field(
+        description="What the decision relies on (a ticket, a note, a document), at most 2,000 characters; "
+                    "required to approve.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.type(description="Result of an approval mutation.")
 class ApprovalRequestPayload:
-    approval_request: ApprovalRequest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    approval_request: ApprovalRequest | None = strawberry.field(
+        default=None, description="The approval request as it is now; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

@@ -8,7 +8,7 @@ import strawberry
 from app.context import Context
 from app.domain.states import WebhookDeliveryStatus as DomainWebhookDeliveryStatus
 from app.ids import encode_id
-from schema.common import Node, UserError
+from schema.common import IDEMPOTENCY_KEY, USER_ERRORS, Node, UserError
 
 Info = strawberry.Info[Context, None]
 ERROR_CLASSES = ("What went wrong, as a short class: http_3xx, http_4xx, http_5xx, timeout, connect_error, "
@@ -19,10 +19,10 @@ ERROR_CLASSES = ("What went wrong, as a short class: http_3xx, http_4xx, http_5x
 
 @strawberry.type(description="One HTTP attempt of a delivery.")
 class WebhookAttempt:
-    attempted_at: datetime
+    attempted_at: datetime = strawberry.field(description="When the attempt ended.")
     status_code: int | None = strawberry.field(description="HTTP status, or null when the request failed.")
     error: str | None = strawberry.field(description=ERROR_CLASSES)
-    duration_ms: int
+    duration_ms: int = strawberry.field(description="How long the attempt took, in milliseconds.")
 
 
 WebhookDeliveryStatus = strawberry.enum(
@@ -70,11 +70,12 @@ class WebhookDelivery(Node):
 
 @strawberry.type(description="A registered receiver of signed event webhooks.")
 class WebhookEndpoint(Node):
-    url: str
+    url: str = strawberry.field(description="Where events are POSTed.")
     event_types: list[str] = strawberry.field(description="Topics it receives; empty: all.")
-    description: str | None
-    is_active: bool
-    created_at: datetime
+    description: str | None = strawberry.field(description="A note for admins, if given.")
+    is_active: bool = strawberry.field(
+        description="Whether new events are queued for it; false once deactivated.")
+    created_at: datetime = strawberry.field(description="When it was registered.")
 
     @classmethod
     def from_row(cls, row: Any) -> "WebhookEndpoint":
@@ -85,24 +86,28 @@ class WebhookEndpoint(Node):
 
 @strawberry.input(description="Register an endpoint for event types (e.g. order.created, fulfillment.status_changed).")
 class WebhookEndpointCreateInput:
-    url: str
+    url: str = strawberry.field(
+        description="Absolute http or https URL, at most 2,000 characters, whose host resolves to public "
+                    "addresses only.")
     event_types: list[str] | None = strawberry.field(default=None, description="Omitted or empty: every event.")
-    description: str | None = None
-    idempotency_key: str | None = None
+    description: str | None = strawberry.field(
+        default=None, description="A note for admins, at most 200 characters.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input(description="Stop sending to an endpoint.")
 class WebhookEndpointDeactivateInput:
-    endpoint_id: strawberry.ID
-    idempotency_key: str | None = None
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint to stop sending to.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.type(description="Result of a webhook endpoint mutation.")
 class WebhookEndpointPayload:
-    endpoint: WebhookEndpoint | None = None
+    endpoint: WebhookEndpoint | None = strawberry.field(
+        default=None, description="The endpoint as it is now; null when refused.")
     secret: str | None = strawberry.field(
         default=None, description="The signing secret (Standard Webhooks, whsec_...): shown once, at creation.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.input(description="Queue a FAILED delivery again (ADMIN).")

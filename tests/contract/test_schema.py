@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from graphql import GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema
 from graphql import build_schema as build_sdl
 from graphql.utilities import BreakingChangeType, find_breaking_changes
 
@@ -66,17 +67,42 @@ def test_schema_graphql_is_regenerated() -> None:
         "schema.graphql is stale: run `commerce export-schema`")
 
 
-def test_every_type_and_field_has_a_description() -> None:
-    schema = build_sdl(current_sdl())
+def undescribed(schema: GraphQLSchema) -> list[str]:
+    """Types, object and interface fields, input fields and field arguments (root fields' included)
+    without a description, as "Type", "Type.field" and "Type.field(argument:)". Enum values are not
+    checked yet."""
     missing = []
     for name, graphql_type in schema.type_map.items():
         if name.startswith("__") or name in {"String", "Int", "Boolean", "ID", "Float"}:
             continue
-        if name in {"Query", "Mutation"}:
-            missing += [f"{name}.{f}" for f, field in graphql_type.fields.items() if not field.description]
-        elif not graphql_type.description:
+        if not graphql_type.description:
             missing.append(name)
-    assert missing == []
+        if isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
+            for field_name, field in graphql_type.fields.items():
+                if not field.description:
+                    missing.append(f"{name}.{field_name}")
+                missing += [f"{name}.{field_name}({arg_name}:)"
+                            for arg_name, arg in getattr(field, "args", {}).items() if not arg.description]
+    return missing
+
+
+def test_every_type_and_field_has_a_description() -> None:
+    assert sorted(undescribed(build_sdl(current_sdl()))) == []
+
+
+def test_the_description_check_sees_every_kind_of_member() -> None:
+    """A description taken away from a type, an object field, an input field or a root field's
+    argument is reported (so the test above cannot pass vacuously)."""
+    schema = build_sdl(current_sdl())
+    money, warehouse_input = schema.get_type("Money"), schema.get_type("WarehouseCreateInput")
+    assert isinstance(money, GraphQLObjectType) and isinstance(warehouse_input, GraphQLInputObjectType)
+    assert schema.subscription_type is not None
+    money.description = None
+    money.fields["currency"].description = None
+    warehouse_input.fields["name"].description = None
+    schema.subscription_type.fields["orderUpdated"].args["orderId"].description = None
+    assert sorted(undescribed(schema)) == sorted(
+        ["Money", "Money.currency", "WarehouseCreateInput.name", "Subscription.orderUpdated(orderId:)"])
 
 
 @pytest.mark.skipif(not CONTRACT.exists(), reason="../shared/contract.graphql is not beside the project")
