@@ -14,6 +14,7 @@ from schema.webhooks import (
     WebhookDelivery,
     WebhookDeliveryRetryInput,
     WebhookDeliveryRetryPayload,
+    WebhookDeliveryStatus,
     WebhookEndpoint,
     WebhookEndpointCreateInput,
     WebhookEndpointDeactivateInput,
@@ -33,8 +34,8 @@ class WebhookQuery:
         self, info: Info, first: First = None, after: After = None,
         endpoint_id: Annotated[strawberry.ID | None, strawberry.argument(
             description="Only deliveries to this endpoint.")] = None,
-        status: Annotated[str | None, strawberry.argument(
-            description="Only deliveries in this status: PENDING, DELIVERED or FAILED.")] = None,
+        status: Annotated[WebhookDeliveryStatus | None, strawberry.argument(  # type: ignore[valid-type]
+            description="Only deliveries in this status.")] = None,
     ) -> Connection[WebhookDelivery]:
         require_read(info, Readable.WEBHOOK)
         endpoint = query_pk(endpoint_id, "WebhookEndpoint", "endpointId") if endpoint_id else None
