@@ -202,7 +202,9 @@ async def test_an_inbound_webhook_is_logged_as_its_integration_and_its_request_i
         assert response.status_code == 422 and response.headers["x-request-id"] == "hook-1"
         async with client.db.read() as conn:
             audited = (await conn.execute(select(AuditEvent.action, AuditEvent.request_id, AuditEvent.actor))).all()
-    assert [tuple(row) for row in audited] == [("integration.notice_refused", "hook-1", "integration:warehouse")]
+    # The refusal, and the INTEGRATION_REFERENCE_MISMATCH exception it opens, both under the request's id.
+    assert [tuple(row) for row in audited] == [("integration.notice_refused", "hook-1", "integration:warehouse"),
+                                               ("exception.open", "hook-1", "integration:warehouse")]
     (line,) = log_lines.requests()
     assert {k: line[k] for k in ("request_id", "operation", "role", "status", "webhook_id")} == {
         "request_id": "hook-1", "operation": "webhooks/warehouse", "role": "integration:warehouse", "status": 422,
