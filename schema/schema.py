@@ -1,6 +1,7 @@
 """The schema: root types assembled from resolvers/, protected by limits and error masking."""
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import strawberry
@@ -56,7 +57,10 @@ class Mutation(AccountMutation, StoreMutation, CatalogMutation, CampaignMutation
     pass
 
 
+@cache
 def build_schema(*, production: bool = False) -> strawberry.Schema:
+    # One schema per process and mode: a Schema holds no per-app state (extensions are built per
+    # request), and converting the types costs tens of milliseconds per app.
     # Extensions are built per request. DocumentLimits (size with fragments expanded once, depth,
     # aliases; schema/limits.py) is one class, so the validation cache, keyed by the rule classes,
     # hits. QueryCost comes after ValidationCache: it prices the operation ValidationCache validated.
