@@ -8,6 +8,7 @@ import strawberry
 from app.context import Context
 from app.domain.states import FulfillmentStatus as DomainFulfillmentStatus
 from app.ids import encode_id
+from app.policy.order_lifecycle import available_fulfillment_steps
 from app.policy.reads import Readable, may_read, may_read_order
 from schema.common import IDEMPOTENCY_KEY_REQUIRED, USER_ERRORS, Node, UserError
 from schema.errors import PermissionDenied
@@ -44,6 +45,14 @@ class Fulfillment(Node):
     def from_row(cls, row: Any) -> "Fulfillment":
         return cls(id=strawberry.ID(encode_id("Fulfillment", row.id)), status=DomainFulfillmentStatus(row.status),
                    carrier=row.carrier, tracking_number=row.tracking_number, updated_at=row.updated_at, row=row)
+
+    @strawberry.field(description="Statuses this fulfillment may move to next, for the viewer (empty for "
+                                  "those who may not manage fulfillments).")
+    def available_transitions(self, info: Info) -> list[FulfillmentStatus]:  # type: ignore[valid-type]
+        viewer = info.context.viewer
+        if viewer is None:
+            return []
+        return available_fulfillment_steps(DomainFulfillmentStatus(self.row.status), roles=viewer.roles)
 
     @strawberry.field(description="The order shipped (PERMISSION_DENIED for those who may not read it).")
     async def order(self, info: Info) -> EcommerceOrder:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from app.domain.errors import ErrorCode
-from app.domain.states import FulfillmentStatus, ReturnStatus, Transitions
+from app.domain.states import FULFILLMENT_TRANSITIONS, FulfillmentStatus, ReturnStatus, Transitions
 from app.policy.decisions import ApprovalAction, Decision
 from app.policy.permissions import Permission, has_permission
 
@@ -80,6 +80,13 @@ def available_transitions(status: OrderStatus, *, roles: Iterable[str], is_owner
     if has_permission(roles, Permission.MANAGE_FULFILLMENT):
         allowed |= table - {S.CANCELLED}
     return [s for s in OrderStatus if s in allowed]
+
+
+def available_fulfillment_steps(status: FulfillmentStatus, *, roles: Iterable[str]) -> list[FulfillmentStatus]:
+    """The statuses a fulfillment may move to next, for a viewer who may manage fulfillments."""
+    if not has_permission(set(roles), Permission.MANAGE_FULFILLMENT):
+        return []
+    return [s for s in FulfillmentStatus if s in FULFILLMENT_TRANSITIONS[status]]
 
 
 def may_cancel(status: OrderStatus, *, roles: Iterable[str], is_owner: bool,

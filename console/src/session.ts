@@ -1,6 +1,6 @@
-// The signed-in staff member: tokens kept in sessionStorage (one browser tab, gone when it closes),
-// the roles read from the access token's claims for navigation only. The API decides every action
-// from its own users table; the console only hides what the API would refuse anyway.
+// The signed-in staff member: tokens in sessionStorage (this browser tab; gone when it closes) and
+// the roles the API answered for `me`. The roles only choose which screens the navigation offers;
+// the API decides every read and action itself.
 
 export type Role = "CUSTOMER" | "SUPPORT" | "MERCHANDISER" | "FULFILLMENT" | "MANAGER" | "ADMIN";
 
@@ -9,26 +9,18 @@ export interface Session {
   roles: Role[];
   accessToken: string;
   refreshToken: string;
+  signedInAt: number;
+}
+
+interface SessionState {
+  session: Session | null;
+  expired: boolean;
 }
 
 const KEY = "commerce-console-session";
-type Listener = (session: Session | null) => void;
+type Listener = (state: SessionState) => void;
 const listeners = new Set<Listener>();
-
-function decodeClaims(token: string): { roles?: unknown; email?: unknown } {
-  try {
-    const payload = token.split(".")[1] ?? "";
-    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
-    return JSON.parse(json) as { roles?: unknown; email?: unknown };
-  } catch {
-    return {};
-  }
-}
-
-export function rolesOf(accessToken: string): Role[] {
-  const roles = decodeClaims(accessToken).roles;
-  return Array.isArray(roles) ? roles.filter((r): r is Role => typeof r === "string") as Role[] : [];
-}
+let expired = false;
 
 export function currentSession(): Session | null {
   const raw = sessionStorage.getItem(KEY);
@@ -40,13 +32,21 @@ export function currentSession(): Session | null {
   }
 }
 
-export function saveSession(session: Session | null): void {
+export function sessionState(): SessionState {
+  return { session: currentSession(), expired };
+}
+
+export function saveSession(session: Session | null, options: { expired?: boolean } = {}): void {
   if (session) sessionStorage.setItem(KEY, JSON.stringify(session));
   else sessionStorage.removeItem(KEY);
-  listeners.forEach((listener) => listener(session));
+  expired = session === null && Boolean(options.expired);
+  const state = sessionState();
+  listeners.forEach((listener) => listener(state));
 }
 
 export function onSessionChange(listener: Listener): () => void {
   listeners.add(listener);
-  return () => listeners.delete(listener);
+  return () => {
+    listeners.delete(listener);
+  };
 }

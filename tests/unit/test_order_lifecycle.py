@@ -6,6 +6,7 @@ from itertools import pairwise
 import pytest
 
 from app.domain.errors import ErrorCode
+from app.domain.states import FULFILLMENT_TRANSITIONS, FulfillmentStatus
 from app.domain.states import FulfillmentStatus as F
 from app.policy.decisions import ApprovalAction
 from app.policy.order_lifecycle import (
@@ -18,6 +19,7 @@ from app.policy.order_lifecycle import (
     ORDER_TRANSITIONS,
     RETURNABLE,
     OrderStatus,
+    available_fulfillment_steps,
     available_transitions,
     derived_status,
     forward_path,
@@ -129,3 +131,14 @@ def test_stored_strings_are_read_like_members() -> None:
 ])
 def test_forward_path(current: OrderStatus, target: OrderStatus, steps: list[OrderStatus]) -> None:
     assert forward_path(current, target) == steps
+
+
+@pytest.mark.parametrize("status", list(FulfillmentStatus))
+def test_fulfillment_steps_follow_the_table_for_those_who_fulfil_and_are_empty_for_others(
+        status: FulfillmentStatus) -> None:
+    for role in Role:
+        steps = available_fulfillment_steps(status, roles=[role])
+        if role in (Role.FULFILLMENT, Role.ADMIN):
+            assert set(steps) == FULFILLMENT_TRANSITIONS[status]
+        else:
+            assert steps == []

@@ -1,1 +1,0 @@
-import{i as e,l as t,n,t as r}from"./jsx-runtime-BfbL1e8V.js";var i=t(e(),1),a=n(),o=r();function s(){return(0,o.jsx)(`main`,{children:(0,o.jsx)(`h1`,{children:`Commerce console`})})}(0,a.createRoot)(document.getElementById(`root`)).render((0,o.jsx)(i.StrictMode,{children:(0,o.jsx)(s,{})}));
