@@ -161,6 +161,8 @@ function StockForm({ variant, warehouses, onDone }: {
   }
 
   return (
+    <details>
+    <summary>Set stock of {variant.sku}</summary>
     <form onSubmit={submit} aria-label={`Set stock of ${variant.sku}`} className="inline-form compact">
       <Field label="Warehouse" name="warehouseId" errors={errors}>
         {(props) => (
@@ -178,5 +180,6 @@ function StockForm({ variant, warehouses, onDone }: {
       <button type="submit" disabled={state.fetching}>Set stock</button>
       <FormErrors errors={errors} fields={["warehouseId", "quantity", "reason"]} />
     </form>
+    </details>
   );
 }
