@@ -29,6 +29,7 @@ from strawberry.types import ExecutionResult
 
 from app import response_cache
 from app.auth import InvalidToken, Viewer, ViewerCache, read_token
+from app.console import console_routes, graphiql_response
 from app.context import Context
 from app.cost_budget import QueryGuard, client_key, make_budget
 from app.db import Database
@@ -96,7 +97,8 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
 
 class GraphQLApp(GraphQL):  # type: ignore[type-arg]
     """Strawberry's ASGI app with our context, orjson responses (WebSocket messages as text frames)
-    and bearer-token checks."""
+    and bearer-token checks. Its IDE (outside production) is the GraphiQL page built into the
+    package, not Strawberry's page, which loads GraphiQL from a CDN."""
 
     websocket_adapter_class = TextFrameWebSocketAdapter  # type: ignore[assignment]
     graphql_transport_ws_handler_class = GuardedTransportWSHandler
@@ -125,6 +127,11 @@ class GraphQLApp(GraphQL):  # type: ignore[type-arg]
         self.connection_limits = ConnectionLimits(per_user=settings.max_ws_connections_per_user,
                                                   per_address=settings.max_ws_connections_per_address)
         self.cost_budget = make_budget(settings.client_cost_per_minute, settings.max_query_cost, settings.redis_url)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GET /graphql from a browser (Accept: text/html): app/console/static/graphiql.html, under
+        the console's Content-Security-Policy. Strawberry calls it only when graphql_ide is set."""
+        return graphiql_response(request)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         """Authenticate the WebSocket in connection_init: {"authorization": "Bearer <token>"}."""
@@ -420,6 +427,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False, span_
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint(telemetry, lambda: state.get("db"))),
         *webhook_routes,
+        *console_routes(),
     ], middleware=[Middleware(RequestTelemetry, telemetry=telemetry), Middleware(BodyLimit)], lifespan=lifespan)
     app.state.settings = settings
     app.state.runtime = state

@@ -26,8 +26,9 @@ from app.settings import Settings
 
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Route labels: fixed paths, then prefixes; anything else is "other".
-ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics", "/webhooks/warehouse")
-ROUTE_PREFIXES = (("/webhooks/payments/", "/webhooks/payments/{gateway}"),)
+ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics", "/webhooks/warehouse", "/console")
+ROUTE_PREFIXES = (("/webhooks/payments/", "/webhooks/payments/{gateway}"), ("/console/assets/", "/console/assets"),
+                  ("/console/", "/console"))
 MAX_LOGGED_PATH = 200
 
 

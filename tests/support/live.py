@@ -38,11 +38,13 @@ class LiveServer:
 @asynccontextmanager
 async def live_server(database_url: str, secret_key: str, *, extra_env: Mapping[str, str] | None = None,
                       startup_timeout: float = 30.0, log_level: str = "warning",
-                      output_dir: Path | None = None, serve_args: Sequence[str] = ()) -> AsyncIterator[LiveServer]:
+                      output_dir: Path | None = None, serve_args: Sequence[str] = (),
+                      command: Sequence[str] | None = None, cwd: Path | None = None) -> AsyncIterator[LiveServer]:
     """`output_dir`: the server's stdout and stderr go to stdout.log and stderr.log there (complete
     once the context exits), instead of being dropped (stdout) or kept for start-up errors (stderr).
     `serve_args`: more arguments for `commerce serve`, e.g. `--demo` (the start-up, migrating and
-    seeding included, must fit in `startup_timeout`)."""
+    seeding included, must fit in `startup_timeout`). `command`: how to run `commerce serve`, by
+    default this interpreter's `-m app.cli serve`; `cwd`: the process's working directory."""
     port = free_port()
     env = {**os.environ, "COMMERCE_DATABASE_URL": database_url, "COMMERCE_SECRET_KEY": secret_key,
            **(extra_env or {})}
@@ -52,8 +54,9 @@ async def live_server(database_url: str, secret_key: str, *, extra_env: Mapping[
         stdout = (output_dir / "stdout.log").open("wb")
         stderr = (output_dir / "stderr.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", log_level, *serve_args],
-        env=env, stdout=stdout, stderr=stderr)
+        [*(command or [sys.executable, "-m", "app.cli", "serve"]), "--port", str(port), "--log-level", log_level,
+         *serve_args],
+        env=env, stdout=stdout, stderr=stderr, cwd=cwd)
     base_url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base_url, timeout=60,
