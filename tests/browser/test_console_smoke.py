@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.support.browser import DemoServer, assert_no_browser_errors
@@ -26,7 +25,6 @@ async def test_the_demo_accounts_sign_in_over_graphql(demo_server: DemoServer) -
     assert data["me"] == {"email": "admin@example.com", "roles": ["ADMIN"]}
 
 
-@pytest.mark.xfail(strict=False, reason="console routes land separately")
 async def test_the_console_opens_on_its_sign_in_page(page: Page, base_url: str) -> None:
     response = await page.goto(f"{base_url}/console")
 
@@ -36,7 +34,6 @@ async def test_the_console_opens_on_its_sign_in_page(page: Page, base_url: str) 
     assert_no_browser_errors(page)
 
 
-@pytest.mark.xfail(strict=False, reason="the local GraphiQL is served with the console routes")
 async def test_graphiql_opens_from_the_server_alone(page: Page, base_url: str) -> None:
     # A browser's navigation (Accept: text/html) gets GraphiQL; its scripts must come from the server
     # itself (this machine's network is closed, as a strict Content-Security-Policy would be).

@@ -114,7 +114,7 @@ function Sales() {
           </div>
           <RevenueChart rows={daily} />
           <h3>By channel and campaign</h3>
-          <table>
+          <table aria-label="Sales by channel and campaign">
             <thead>
               <tr>
                 <th scope="col">Channel</th><th scope="col">Campaign</th><th scope="col">Orders</th>
