@@ -13,6 +13,8 @@ from app.integrations.egress import WebhookEgress
 from app.integrations.payments import Gateways
 from app.loaders.catalog import CatalogLoaders
 from app.loaders.orders import OrderLoaders
+from app.loaders.products import STAFF, Audience
+from app.policy.reads import Readable, may_read
 from app.pubsub import Broker
 from app.rate_limits import MemoryRateLimiter, RateLimiter, Rules
 from app.services.unit_of_work import Actor, UnitOfWork
@@ -48,7 +50,8 @@ class Context:
 
     @cached_property
     def catalog(self) -> CatalogLoaders:
-        return CatalogLoaders(self.db, self.now)
+        staff = may_read(self.viewer, Readable.UNLISTED_PRODUCT)
+        return CatalogLoaders(self.db, self.now, STAFF if staff else Audience(channel=self.channel))
 
     @cached_property
     def orders(self) -> OrderLoaders:

@@ -42,6 +42,7 @@ def machines() -> list[Machine]:
         Machine("Approval request", "approval", states.ApprovalStatus, states.APPROVAL_TRANSITIONS,
                 "Decided by a MANAGER or ADMIN other than the requester, with evidence."),
         Machine("Campaign", "campaign", states.CampaignStatus, states.CAMPAIGN_TRANSITIONS),
+        Machine("Product", "product", states.ProductStatus, states.PRODUCT_TRANSITIONS),
         Machine("Cart", "cart", states.CartStatus, states.CART_TRANSITIONS),
         Machine("Webhook delivery", "webhook-delivery", states.WebhookDeliveryStatus,
                 states.WEBHOOK_DELIVERY_TRANSITIONS,

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 from app.auth import hash_password
 from app.db import Database
 from app.domain.campaigns import DiscountType
-from app.domain.states import CampaignStatus
+from app.domain.states import CampaignStatus, ProductStatus
 from app.policy.permissions import Role
 from app.services.unit_of_work import Actor, UnitOfWork
 from models import (
@@ -127,8 +127,8 @@ async def seed(db: Database, *, products: int = 200, rng_seed: int = 7) -> dict[
                 product_rows.append({
                     "id": product_id, "category_id": rng.choice(leaves).id, "name": name,
                     "slug": f"{name.lower().replace(' ', '-')}", "description": f"The {name}, built to last.",
-                    "min_price": min(prices), "created_at": now - timedelta(minutes=products - n),
-                    "updated_at": now})
+                    "min_price": min(prices), "status": ProductStatus.ACTIVE,
+                    "created_at": now - timedelta(minutes=products - n), "updated_at": now})
                 for size, price in zip(sizes, prices, strict=True):
                     variant_rows.append({"id": variant_id, "product_id": product_id,
                                          "sku": f"SKU-{product_id:06d}-{size.upper().replace(' ', '')}",

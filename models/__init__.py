@@ -5,7 +5,7 @@ from models.audit import AuditEvent, OutboxEvent, OutboxSubjectSequence
 from models.base import Base
 from models.campaign import Campaign, campaign_channels, campaign_products
 from models.cart import Cart, CartLine
-from models.catalog import Category, Product, ProductVariant
+from models.catalog import Category, Product, ProductChannelListing, ProductVariant
 from models.channel import Channel, DeliveryMethod, Warehouse, delivery_method_channels
 from models.exceptions import OperationalException
 from models.fulfillment import Fulfillment, FulfillmentLine
@@ -38,6 +38,7 @@ __all__ = [
     "OutboxSubjectSequence",
     "Payment",
     "Product",
+    "ProductChannelListing",
     "ProductVariant",
     "RefreshToken",
     "ReturnLine",

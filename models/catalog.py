@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Amount, Base, UTCDateTime, utcnow
@@ -44,8 +44,22 @@ class Product(Base):
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     min_price: Mapped[Decimal] = mapped_column(Amount)
+    # ProductStatus (app/domain/states.py): shoppers see ACTIVE products only.
+    status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProductChannelListing(Base):
+    """How a product is listed on one channel. No row: published there, buyable at once (a new
+    product is on every channel unless its listings say otherwise); a row says otherwise."""
+
+    __tablename__ = "product_channel_listings"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), primary_key=True, index=True)
+    is_published: Mapped[bool] = mapped_column(Boolean)
+    available_for_purchase_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ProductVariant(Base):

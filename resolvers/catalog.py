@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from app.domain.states import ProductStatus as DomainProductStatus
 from app.domain.validation import SLUG_MAX
 from app.ids import decode_int_id
 from app.loaders import products as listing
@@ -23,6 +24,7 @@ from schema.common import After, Before, Connection, First, Last
 from schema.errors import PublicError
 from schema.inputs import (
     CategoryCreateInput,
+    ProductChannelListingInput,
     ProductCreateInput,
     ProductFilter,
     ProductSort,
@@ -50,18 +52,29 @@ def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
         search=flt.search or None,
         category_id=query_pk(flt.category_id, "Category", "categoryId") if flt.category_id else None,
         campaign_id=query_pk(flt.campaign_id, "Campaign", "campaignId") if flt.campaign_id else None,
-        in_stock=flt.in_stock, min_price=flt.min_price, max_price=flt.max_price)
+        in_stock=flt.in_stock, min_price=flt.min_price, max_price=flt.max_price,
+        statuses=tuple(DomainProductStatus(st.value) for st in flt.status or ()))
 
 
 async def _readable_filter(info: Info, flt: listing.ProductFilter) -> listing.ProductFilter:
-    """Filtering by a campaign the viewer may not read (an unreleased one) finds nothing: its product
-    scope is as secret as the campaign."""
+    """Shoppers see ACTIVE products published on their channel, whatever the filter asks (a status
+    filter is for staff). Filtering by a campaign the viewer may not read (an unreleased one) finds
+    nothing: its product scope is as secret as the campaign."""
+    audience = info.context.catalog.audience
+    flt = replace(flt, audience=audience, statuses=flt.statuses if audience.staff else ())
     if flt.campaign_id is None:
         return flt
     row = await info.context.catalog.campaign.load(flt.campaign_id)
     if row is None or not may_read_campaign(info.context.viewer, row.status):
         return replace(flt, impossible=True)
     return flt
+
+
+def _listings(listings: list[ProductChannelListingInput] | None) -> list[catalog_service.ListingSpec] | None:
+    if listings is None:
+        return None
+    return [catalog_service.ListingSpec(channel=li.channel, is_published=li.is_published,
+                                        available_for_purchase_at=li.available_for_purchase_at) for li in listings]
 
 
 def _product_sort(sort: ProductSort | None) -> listing.ProductSort:
@@ -101,7 +114,9 @@ class CatalogQuery:
             row = await loaders.product_by_slug.load(query_text(slug, "slug", max_length=SLUG_MAX))
         else:
             raise PublicError("Pass id or slug.", "INVALID")
-        return Product.from_row(row, info.context.settings.currency) if row else None
+        if row is None or not await loaders.may_see_product(row.id):
+            return None
+        return Product.from_row(row, info.context.settings.currency)
 
     @strawberry.field(description="Categories by name, optionally only the roots of the tree.")
     async def categories(
@@ -157,7 +172,9 @@ class CatalogMutation:
                 for i, v in enumerate(input.variants)]
             return await catalog_service.create_product(
                 uow=uow, name=input.name, slug=input.slug, description=input.description,
-                category_id=input_pk(input.category_id, "Category", "categoryId"), variants=variants)
+                category_id=input_pk(input.category_id, "Category", "categoryId"), variants=variants,
+                status=DomainProductStatus(input.status.value) if input.status else DomainProductStatus.ACTIVE,
+                listings=_listings(input.channel_listings))
         return await write(info, ProductPayload, input, run,
                            lambda entity: {"product": Product.from_row(entity, currency(info))})
 
@@ -171,7 +188,9 @@ class CatalogMutation:
             return await catalog_service.update_product(
                 uow=uow, product_id=input_pk(input.product_id, "Product", "productId"), name=input.name,
                 description=input.description,
-                category_id=input_pk(input.category_id, "Category", "categoryId"))
+                category_id=input_pk(input.category_id, "Category", "categoryId"), slug=input.slug,
+                status=DomainProductStatus(input.status.value) if input.status else None,
+                listings=_listings(input.channel_listings))
         return await write(info, ProductPayload, input, run,
                            lambda entity: {"product": Product.from_row(entity, currency(info))})
 

@@ -29,13 +29,19 @@ def _reads(info: Info, what: Readable) -> bool:
 
 
 async def _product(info: Info, pk: int) -> Node | None:
-    row = await info.context.catalog.product.load(pk) if _reads(info, Readable.CATALOG) else None
-    return Product.from_row(row, info.context.settings.currency) if row else None
+    catalog = info.context.catalog
+    row = await catalog.product.load(pk) if _reads(info, Readable.CATALOG) else None
+    if row is None or not await catalog.may_see_product(row.id):
+        return None
+    return Product.from_row(row, info.context.settings.currency)
 
 
 async def _variant(info: Info, pk: int) -> Node | None:
-    row = await info.context.catalog.variant.load(pk) if _reads(info, Readable.CATALOG) else None
-    return ProductVariant.from_row(row, info.context.settings.currency) if row else None
+    catalog = info.context.catalog
+    row = await catalog.variant.load(pk) if _reads(info, Readable.CATALOG) else None
+    if row is None or not await catalog.may_see_product(row.product_id):
+        return None
+    return ProductVariant.from_row(row, info.context.settings.currency)
 
 
 async def _category(info: Info, pk: int) -> Node | None:

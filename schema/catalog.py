@@ -14,9 +14,11 @@ from sqlalchemy import Row
 
 from app.context import Context
 from app.domain.campaigns import CampaignTerms, covers_product, display_price, offered_on_channel
+from app.domain.states import ProductStatus as DomainProductStatus
 from app.ids import encode_id
 from app.loaders.catalog import CATEGORY_PRODUCTS
 from schema.common import After, Before, Connection, First, Last, Money, Node
+from schema.store import Channel
 
 if TYPE_CHECKING:
     from schema.campaign import Campaign
@@ -59,6 +61,19 @@ class Category(Node):
                              lambda: loaders.category_product_count.load(self.pk))
 
 
+ProductStatus = strawberry.enum(DomainProductStatus, name="ProductStatus", description=(
+    "Where a product stands: DRAFT (being prepared: never shown to shoppers, never sellable), ACTIVE, "
+    "ARCHIVED (retired: hidden from shoppers and not sellable; orders keep their lines)."))
+
+
+@strawberry.type(description="How a product is listed on one channel.")
+class ProductChannelListing:
+    channel: Channel = strawberry.field(description="The channel.")
+    is_published: bool = strawberry.field(description="Whether shoppers on the channel see the product.")
+    available_for_purchase_at: datetime | None = strawberry.field(
+        description="From when shoppers on this channel may buy it; null: as soon as it is published.")
+
+
 @strawberry.type(description="A sellable variant (size, colour...) of a product.")
 class ProductVariant(Node):
     sku: str = strawberry.field(description="Stock keeping unit, unique.")
@@ -92,7 +107,10 @@ class Product(Node):
     name: str = strawberry.field(description="Display name.")
     slug: str = strawberry.field(description="URL-safe unique name.")
     description: str | None = strawberry.field(description="Longer text, if any.")
+    status: ProductStatus = strawberry.field(  # type: ignore[valid-type]
+        description="DRAFT, ACTIVE or ARCHIVED; shoppers only ever see ACTIVE products.")
     created_at: datetime = strawberry.field(description="When the product was created.")
+    updated_at: datetime = strawberry.field(description="When the product was last changed.")
     pk: strawberry.Private[int]
     category_id: strawberry.Private[int | None]
     min_price: strawberry.Private[Decimal]
@@ -104,7 +122,8 @@ class Product(Node):
     @classmethod
     def from_row(cls, row: Row[Any], currency: str) -> "Product":
         return cls(id=strawberry.ID(encode_id("Product", row.id)), name=row.name, slug=row.slug,
-                   description=row.description, created_at=row.created_at, pk=row.id,
+                   description=row.description, status=DomainProductStatus(row.status),
+                   created_at=row.created_at, updated_at=row.updated_at, pk=row.id,
                    category_id=row.category_id, min_price=row.min_price, currency=currency)
 
     @strawberry.field(description="The category the product is filed under.")
@@ -124,6 +143,17 @@ class Product(Node):
         if self.prefetched_price is not UNSET:
             return self.prefetched_price  # type: ignore[no-any-return]
         return _load_price(info, self)  # type: ignore[return-value]
+
+    @strawberry.field(description="Staff see every channel's listing; shoppers see the published ones.")
+    async def channel_listings(self, info: Info) -> list[ProductChannelListing]:
+        catalog = info.context.catalog
+        channels = await catalog.all_channels()
+        rows = {r.channel_id: r for r in await catalog.listings_by_product.load(self.pk)}
+        listings = [ProductChannelListing(
+            channel=Channel.from_row(c), is_published=rows[c.id].is_published if c.id in rows else True,
+            available_for_purchase_at=rows[c.id].available_for_purchase_at if c.id in rows else None)
+            for c in channels]
+        return [li for li in listings if catalog.audience.staff or li.is_published]
 
     @strawberry.field(description="Whether any variant has units available.")
     async def is_available(self, info: Info) -> bool:

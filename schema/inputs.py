@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from schema.campaign import CampaignStatus, DiscountType
+from schema.catalog import ProductStatus
 from schema.common import IDEMPOTENCY_KEY
 
 NAME = "Display name, at most 200 characters."
@@ -68,6 +69,14 @@ class VariantInput:
         default=None, description="Initial units on hand per warehouse (at most 100); omitted: none.")
 
 
+@strawberry.input(description="How a product is listed on one channel.")
+class ProductChannelListingInput:
+    channel: str = strawberry.field(description="Channel slug.")
+    is_published: bool = strawberry.field(description="Whether shoppers on that channel see the product.")
+    available_for_purchase_at: datetime | None = strawberry.field(
+        default=None, description="From when shoppers on that channel may buy it; null: as soon as it is published.")
+
+
 @strawberry.input(description="Create a product with its variants (and their initial stock).")
 class ProductCreateInput:
     name: str = strawberry.field(description=NAME)
@@ -77,6 +86,10 @@ class ProductCreateInput:
         default=None, description="The category to file it under; omitted: none.")
     variants: list[VariantInput] = strawberry.field(
         description="Its variants, 1 to 100, each with its own SKU.")
+    status: ProductStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Omitted: ACTIVE.")
+    channel_listings: list[ProductChannelListingInput] | None = strawberry.field(
+        default=None, description="Omitted: published on every channel; channels not named stay published.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
@@ -89,6 +102,12 @@ class ProductUpdateInput:
         default=None, description="New longer text, at most 10,000 characters; an empty one removes it.")
     category_id: strawberry.ID | None = strawberry.field(
         default=None, description="The category to move it to.")
+    slug: str | None = strawberry.field(default=None, description="New URL-safe unique name.")
+    status: ProductStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="New status, by the product status table (DRAFT -> ACTIVE | ARCHIVED; "
+                                   "ACTIVE <-> ARCHIVED); INVALID_TRANSITION otherwise.")
+    channel_listings: list[ProductChannelListingInput] | None = strawberry.field(
+        default=None, description="Sets the listing of each channel named; channels not named keep theirs.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
@@ -170,6 +189,8 @@ class ProductFilter:
     in_stock: bool | None = strawberry.field(default=None, description="Only products with units available (or none).")
     min_price: Decimal | None = strawberry.field(default=None, description="Lowest variant list price at least this.")
     max_price: Decimal | None = strawberry.field(default=None, description="Lowest variant list price at most this.")
+    status: list[ProductStatus] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Staff only; shoppers always see ACTIVE products published on their channel.")
 
 
 @strawberry.enum(description="Fields a product list can be sorted by.")

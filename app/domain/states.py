@@ -75,6 +75,12 @@ class WebhookDeliveryStatus(StrEnum):
     FAILED = "FAILED"
 
 
+class ProductStatus(StrEnum):
+    DRAFT = "DRAFT"  # being prepared: never shown to shoppers, never sellable
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"  # retired: hidden from shoppers, not sellable; orders keep their lines
+
+
 S = TypeVar("S", bound=StrEnum)
 Transitions = Mapping[S, frozenset[S]]
 
@@ -84,6 +90,12 @@ CAMPAIGN_TRANSITIONS: Transitions[CampaignStatus] = {
     CampaignStatus.ACTIVE: frozenset({CampaignStatus.PAUSED, CampaignStatus.ENDED}),
     CampaignStatus.PAUSED: frozenset({CampaignStatus.ACTIVE, CampaignStatus.ENDED}),
     CampaignStatus.ENDED: frozenset(),
+}
+
+PRODUCT_TRANSITIONS: Transitions[ProductStatus] = {
+    ProductStatus.DRAFT: frozenset({ProductStatus.ACTIVE, ProductStatus.ARCHIVED}),
+    ProductStatus.ACTIVE: frozenset({ProductStatus.ARCHIVED}),
+    ProductStatus.ARCHIVED: frozenset({ProductStatus.ACTIVE}),
 }
 
 CART_TRANSITIONS: Transitions[CartStatus] = {

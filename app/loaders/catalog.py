@@ -5,12 +5,12 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, or_, select
+from sqlalchemy import ColumnElement, Row, func, literal, or_, select
 
 from app.db import Database
 from app.domain.campaigns import CampaignTerms
 from app.loaders.base import many_per_key, one_per_key, page_per_key, value_per_key
-from app.loaders.products import PRODUCT_COLUMNS
+from app.loaders.products import PRODUCT_COLUMNS, STAFF, Audience, audience_conditions
 from app.pagination import Listing
 from app.services.campaign_offers import CAMPAIGN_COLUMNS, load_offers
 from models import (
@@ -19,6 +19,7 @@ from models import (
     Channel,
     DeliveryMethod,
     Product,
+    ProductChannelListing,
     ProductVariant,
     Stock,
     Warehouse,
@@ -49,18 +50,19 @@ _unscoped = ~select(campaign_products.c.campaign_id).where(campaign_products.c.c
 CATEGORY_PRODUCTS = Listing(
     "nested-product:name", select(_owner.c.id.label("owner_id"), *PRODUCT_COLUMNS).select_from(_owner)
     .join(_sub, _sub.c.path.like(_owner.c.path + "%")).join(Product, Product.category_id == _sub.c.id),
-    (Product.name, Product.id))
+    (Product.name, Product.id), where=audience_conditions)
 CAMPAIGN_PRODUCTS = Listing(
     "nested-product:name", select(Campaign.id.label("owner_id"), *PRODUCT_COLUMNS).select_from(Campaign)
     .join(Product, or_(_unscoped, Product.id.in_(
         select(campaign_products.c.product_id).where(campaign_products.c.campaign_id == Campaign.id)))),
-    (Product.name, Product.id))
+    (Product.name, Product.id), where=audience_conditions)
 
 
 class CatalogLoaders:
-    def __init__(self, db: Database, now: datetime) -> None:
+    def __init__(self, db: Database, now: datetime, audience: Audience = STAFF) -> None:
         self.db = db
         self.now = now
+        self.audience = audience
         self.category = one_per_key(db, lambda ids: select(*CATEGORY_COLUMNS).where(Category.id.in_(ids)))
         self.category_children = many_per_key(
             db, lambda ids: select(*CATEGORY_COLUMNS).where(Category.parent_id.in_(ids))
@@ -98,10 +100,18 @@ class CatalogLoaders:
         self.scoped_campaign_ids = many_per_key(
             db, lambda ids: select(campaign_products).where(campaign_products.c.product_id.in_(ids)),
             key="product_id")
-        self.category_products = page_per_key(db, CATEGORY_PRODUCTS)
-        self.category_product_count = value_per_key(db, CATEGORY_PRODUCTS.owner_counts, default=0)
-        self.campaign_products = page_per_key(db, CAMPAIGN_PRODUCTS)
-        self.campaign_product_count = value_per_key(db, CAMPAIGN_PRODUCTS.owner_counts, default=0)
+        category_products, campaign_products_ = CATEGORY_PRODUCTS.filtered(audience), CAMPAIGN_PRODUCTS.filtered(audience)
+        self.category_products = page_per_key(db, category_products)
+        self.category_product_count = value_per_key(db, category_products.owner_counts, default=0)
+        self.campaign_products = page_per_key(db, campaign_products_)
+        self.campaign_product_count = value_per_key(db, campaign_products_.owner_counts, default=0)
+        self.listings_by_product = many_per_key(
+            db, lambda ids: select(*ProductChannelListing.__table__.c)
+            .where(ProductChannelListing.product_id.in_(ids)), key="product_id")
+        self._channels: asyncio.Future[list[Row[Any]]] | None = None
+        conditions = audience_conditions(audience)
+        self._shopper_sees = value_per_key(
+            db, lambda ids: select(Product.id, literal(True)).where(Product.id.in_(ids), *conditions), default=False)
         self._running: asyncio.Future[list[CampaignTerms]] | None = None
         self._channel_ids: dict[str, int | None] = {}
 
@@ -116,6 +126,16 @@ class CatalogLoaders:
     async def _load_running(self) -> list[CampaignTerms]:
         async with self.db.read() as conn:
             return [offer.terms for offer in await load_offers(conn, self.now)]
+
+    async def all_channels(self) -> list[Row[Any]]:
+        """Every channel, read once per request."""
+        if self._channels is None:
+            self._channels = asyncio.ensure_future(list_channels(self.db))
+        return await self._channels
+
+    async def may_see_product(self, product_id: int) -> bool:
+        """Whether this request's audience sees the product (staff: always)."""
+        return self.audience.staff or bool(await self._shopper_sees.load(product_id))
 
     async def channel_id(self, slug: str | None) -> int | None:
         if not slug:

@@ -7,11 +7,21 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select
 
+from app.domain.states import ProductStatus
 from app.pagination import Listing
-from models import Campaign, Category, Product, ProductVariant, Stock, campaign_products
+from models import (
+    Campaign,
+    Category,
+    Channel,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    Stock,
+    campaign_products,
+)
 
 PRODUCT_COLUMNS = (Product.id, Product.category_id, Product.name, Product.slug, Product.description,
-                   Product.min_price, Product.created_at)
+                   Product.min_price, Product.status, Product.created_at, Product.updated_at)
 SEARCH_MAX = 200
 
 
@@ -29,6 +39,32 @@ SORT_KEYS: dict[ProductSortField, ColumnElement[Any]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Audience:
+    """Who is looking at the catalog: staff see every product; shoppers (anyone else) see ACTIVE
+    products published on their channel (X-Channel; without one, the first channel)."""
+
+    staff: bool = False
+    channel: str | None = None
+
+
+STAFF = Audience(staff=True)
+
+
+def shopper_visible(channel: str | None) -> list[ColumnElement[bool]]:
+    """Conditions on Product for a shopper on `channel`: ACTIVE, and not unpublished there."""
+    channel_id = (select(Channel.id).where(Channel.slug == channel).scalar_subquery() if channel
+                  else select(func.min(Channel.id)).scalar_subquery())
+    unpublished = exists().where(ProductChannelListing.product_id == Product.id,
+                                 ProductChannelListing.channel_id == channel_id,
+                                 ProductChannelListing.is_published.is_(False))
+    return [Product.status == ProductStatus.ACTIVE, not_(unpublished)]
+
+
+def audience_conditions(audience: Audience) -> list[ColumnElement[bool]]:
+    return [] if audience.staff else shopper_visible(audience.channel)
+
+
+@dataclass(frozen=True, slots=True)
 class ProductFilter:
     search: str | None = None
     category_id: int | None = None
@@ -36,6 +72,8 @@ class ProductFilter:
     in_stock: bool | None = None
     min_price: Decimal | None = None
     max_price: Decimal | None = None
+    statuses: tuple[ProductStatus, ...] = ()  # staff only; shoppers see ACTIVE products
+    audience: Audience = STAFF
     # An id that decodes to nothing of the right type: the result is empty, not an error.
     impossible: bool = False
 
@@ -88,4 +126,6 @@ def conditions(flt: ProductFilter) -> list[ColumnElement[bool]]:
         found.append(Product.min_price >= flt.min_price)
     if flt.max_price is not None:
         found.append(Product.min_price <= flt.max_price)
-    return found
+    if flt.statuses:
+        found.append(Product.status.in_(flt.statuses))
+    return found + audience_conditions(flt.audience)

@@ -3,10 +3,11 @@ and refuses `checkoutComplete`."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.domain.carts import CHANGEABLE
 from app.domain.errors import ErrorCode, Problem
-from app.domain.states import CartStatus
+from app.domain.states import CartStatus, ProductStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +15,7 @@ class LineStock:
     label: str  # "Trail Runner / 42"
     quantity: int
     available: int
+    sellable: bool = True  # the product is ACTIVE, published on the cart's channel and buyable now
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,13 @@ class CheckoutFacts:
     promo_problem: str | None
 
 
+def sellable(*, status: str, is_published: bool | None, available_from: datetime | None, now: datetime) -> bool:
+    """A product can be bought on a channel when it is ACTIVE, published there (no listing row:
+    published) and its availableForPurchaseAt, if any, has come."""
+    return (status == ProductStatus.ACTIVE and is_published is not False
+            and (available_from is None or available_from <= now))
+
+
 def checkout_problems(facts: CheckoutFacts) -> list[Problem]:
     problems: list[Problem] = []
     if facts.status not in CHANGEABLE:
@@ -34,7 +43,10 @@ def checkout_problems(facts: CheckoutFacts) -> list[Problem]:
     if not facts.lines:
         problems.append(Problem(ErrorCode.REQUIRED, "The cart is empty.", ("lines",)))
     for i, line in enumerate(facts.lines):
-        if line.quantity > line.available:
+        if not line.sellable:
+            problems.append(Problem(ErrorCode.PRODUCT_UNAVAILABLE, f"{line.label} is no longer sold here; "
+                                    "remove it to check out.", ("lines", str(i))))
+        elif line.quantity > line.available:
             left = f"Only {line.available} left" if line.available > 0 else "None left"
             problems.append(Problem(ErrorCode.OUT_OF_STOCK, f"{left} of {line.label}.", ("lines", str(i))))
     if not facts.email:

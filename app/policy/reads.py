@@ -22,6 +22,7 @@ one action table:
 | released campaigns (ACTIVE, PAUSED, ENDED) | everyone |
 | unreleased campaigns (DRAFT, SCHEDULED), codes not yet live | MANAGE_CATALOG or READ_REPORTS (MERCHANDISER, MANAGER, ADMIN) |
 | categories, products, variants, channels, delivery methods | everyone |
+| products not listed for shoppers (DRAFT, ARCHIVED, unpublished on the channel) | staff (any staff role) |
 
 Choices:
 - Approvals are staff-only, and what they say (reasons, evidence) concerns an order or one of its
@@ -85,6 +86,7 @@ class Readable(StrEnum):
     CAMPAIGN = "CAMPAIGN"  # released campaigns and live codes
     UNRELEASED_CAMPAIGN = "UNRELEASED_CAMPAIGN"  # DRAFT and SCHEDULED campaigns, codes not yet live
     CATALOG = "CATALOG"  # categories, products, variants, channels, delivery methods
+    UNLISTED_PRODUCT = "UNLISTED_PRODUCT"  # DRAFT, ARCHIVED, or unpublished on the viewer's channel
     OPERATIONAL_EXCEPTION = "OPERATIONAL_EXCEPTION"  # the exceptions queue, one by node, its live feed
     SYSTEM_HEALTH = "SYSTEM_HEALTH"
 
@@ -120,6 +122,7 @@ READS: Mapping[Readable, ReadRule] = {
     Readable.CAMPAIGN: ReadRule(everyone=True),
     Readable.UNRELEASED_CAMPAIGN: ReadRule(_any(P.MANAGE_CATALOG, P.READ_REPORTS)),
     Readable.CATALOG: ReadRule(everyone=True),
+    Readable.UNLISTED_PRODUCT: ReadRule(staff=True),
     Readable.OPERATIONAL_EXCEPTION: ReadRule(_any(P.READ_OPERATIONS)),
     Readable.SYSTEM_HEALTH: ReadRule(_any(P.READ_OPERATIONS)),
 }

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from app.domain.carts import effective_status
 from app.domain.errors import Problem
 from app.domain.pricing import CampaignOffer, PricedLine, Quote, attribute_campaign, quote
 from app.domain.states import CartStatus
-from app.policy.checkout import CheckoutFacts, LineStock, checkout_problems
+from app.policy.checkout import CheckoutFacts, LineStock, checkout_problems, sellable
 from app.services.campaign_offers import load_offers
 from models import (
     Campaign,
@@ -23,6 +23,7 @@ from models import (
     CartLine,
     DeliveryMethod,
     Product,
+    ProductChannelListing,
     ProductVariant,
     Stock,
     delivery_method_channels,
@@ -43,6 +44,7 @@ class LineView:
     unit_price: Decimal
     total: Decimal
     available: int
+    sellable: bool = True
 
     @property
     def label(self) -> str:
@@ -86,17 +88,23 @@ async def view_carts(conn: Any, carts: Sequence[Any], *, now: datetime,
     line_rows = (await conn.execute(
         select(CartLine.id, CartLine.cart_id, CartLine.variant_id, CartLine.quantity, ProductVariant.product_id,
                ProductVariant.name.label("variant_name"), ProductVariant.sku, ProductVariant.price,
-               Product.name.label("product_name"), available.c.available)
+               Product.name.label("product_name"), available.c.available, Product.status,
+               ProductChannelListing.is_published, ProductChannelListing.available_for_purchase_at)
+        .join(Cart, Cart.id == CartLine.cart_id)
         .join(ProductVariant, ProductVariant.id == CartLine.variant_id)
         .join(Product, Product.id == ProductVariant.product_id)
         .join(available, available.c.variant_id == CartLine.variant_id)
+        .outerjoin(ProductChannelListing, and_(ProductChannelListing.product_id == Product.id,
+                                               ProductChannelListing.channel_id == Cart.channel_id))
         .where(CartLine.cart_id.in_(ids)).order_by(CartLine.id))).all()
     lines: dict[str, list[LineView]] = defaultdict(list)
     for r in line_rows:
         lines[r.cart_id].append(LineView(
             id=r.id, variant_id=r.variant_id, product_id=r.product_id, product_name=r.product_name,
             variant_name=r.variant_name, sku=r.sku, quantity=r.quantity, unit_price=r.price,
-            total=(r.price * r.quantity).quantize(Decimal("0.01")), available=max(0, int(r.available))))
+            total=(r.price * r.quantity).quantize(Decimal("0.01")), available=max(0, int(r.available)),
+            sellable=sellable(status=r.status, is_published=r.is_published,
+                              available_from=r.available_for_purchase_at, now=now)))
     method_ids = {c.delivery_method_id for c in carts if c.delivery_method_id is not None}
     prices = dict((await conn.execute(select(DeliveryMethod.id, DeliveryMethod.price)
                                       .where(DeliveryMethod.id.in_(method_ids)))).all()) if method_ids else {}
@@ -122,7 +130,7 @@ def _view(cart: Any, lines: list[LineView], prices: dict[int, Decimal], offered:
     status = effective_status(cart.status, updated_at=cart.updated_at, line_count=len(lines), now=now,
                               abandon_after=abandon_after)
     facts = CheckoutFacts(
-        status=status, lines=[LineStock(li.label, li.quantity, li.available) for li in lines], email=cart.email,
+        status=status, lines=[LineStock(li.label, li.quantity, li.available, li.sellable) for li in lines], email=cart.email,
         has_address=bool(cart.shipping_address), delivery_method_id=cart.delivery_method_id,
         delivery_method_offered=cart.delivery_method_id in offered, promo_problem=q.promo_problem)
     attributed = attribute_campaign(

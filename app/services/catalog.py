@@ -2,17 +2,20 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from app.domain.errors import DomainError, ErrorCode, Problem
 from app.domain.money import round_money
+from app.domain.states import PRODUCT_TRANSITIONS, ProductStatus, transition
 from app.domain.validation import CODE_MAX, NAME_MAX, TEXT_MAX, Checker, slugify
 from app.policy.permissions import Permission
 from app.services.common import require, unique_guard
 from app.services.unit_of_work import UnitOfWork
-from models import Category, Product, ProductVariant, Stock, Warehouse
+from models import Category, Channel, Product, ProductChannelListing, ProductVariant, Stock, Warehouse
 
 MAX_STOCK = 1_000_000_000
 
@@ -79,8 +82,55 @@ class VariantSpec:
     stock: Sequence[StockLevel] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ListingSpec:
+    channel: str  # slug
+    is_published: bool
+    available_for_purchase_at: datetime | None = None
+
+
+async def _channel_listings(uow: UnitOfWork, check: Checker, listings: Sequence[ListingSpec]) -> dict[int, ListingSpec]:
+    """Channel id -> listing, each channel named once and known (INVALID / NOT_FOUND otherwise)."""
+    specs = check.items(listings, "channelListings", label="channel listing")
+    slugs = [spec.channel.strip() for spec in specs]
+    known = dict((await uow.session.execute(select(Channel.slug, Channel.id).where(Channel.slug.in_(slugs)))).all())
+    found: dict[int, ListingSpec] = {}
+    for i, (slug, spec) in enumerate(zip(slugs, specs, strict=True)):
+        at = check.at("channelListings", i)
+        if slug not in known:
+            at.add(ErrorCode.NOT_FOUND, f"There is no channel '{slug[:64]}'.", "channel")
+        elif known[slug] in found:
+            at.add(ErrorCode.INVALID, f"Channel {slug} is named twice.", "channel")
+        else:
+            found[known[slug]] = spec
+        if spec.available_for_purchase_at is not None:
+            at.moment(spec.available_for_purchase_at, "availableForPurchaseAt", label="Available from")
+    check.raise_if_any()
+    return found
+
+
+async def _set_listings(uow: UnitOfWork, product_id: int, listings: dict[int, ListingSpec]) -> None:
+    if not listings:
+        return
+    await uow.session.execute(delete(ProductChannelListing).where(
+        ProductChannelListing.product_id == product_id, ProductChannelListing.channel_id.in_(list(listings))))
+    await uow.session.execute(insert(ProductChannelListing), [
+        {"product_id": product_id, "channel_id": channel_id, "is_published": spec.is_published,
+         "available_for_purchase_at": spec.available_for_purchase_at}
+        for channel_id, spec in listings.items()])
+
+
+def _listing_data(listings: dict[int, ListingSpec]) -> dict[str, Any]:
+    return {spec.channel.strip(): {"isPublished": spec.is_published,
+                                   "availableForPurchaseAt": spec.available_for_purchase_at.isoformat()
+                                   if spec.available_for_purchase_at else None}
+            for spec in listings.values()}
+
+
 async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, description: str | None,
-                         category_id: int | None, variants: Sequence[VariantSpec]) -> Product:
+                         category_id: int | None, variants: Sequence[VariantSpec],
+                         status: ProductStatus = ProductStatus.ACTIVE,
+                         listings: Sequence[ListingSpec] = ()) -> Product:
     check = Checker()
     name_ = check.text(name, "name", label="Name", max_length=NAME_MAX, required=True)
     slug_ = check.slug(slug, "slug")
@@ -101,6 +151,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_CATALOG)
     session = uow.session
+    channel_listings = await _channel_listings(uow, check, listings)
     category = await _category_or_error(uow, category_id, "categoryId")
     taken = set((await session.execute(
         select(ProductVariant.sku).where(ProductVariant.sku.in_(seen_skus)))).scalars())
@@ -123,7 +174,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
         slug_ = await _free_slug(uow, Product.slug, slugify(name_ or ""))
     elif await session.scalar(select(Product.id).where(Product.slug == slug_)):
         raise DomainError.of(ErrorCode.INVALID, message, "input", "slug")
-    product = Product(name=name_, slug=slug_, description=description_,
+    product = Product(name=name_, slug=slug_, description=description_, status=status,
                       category_id=category.id if category else None,
                       min_price=round_money(min(spec.price for spec in specs)), created_at=uow.now, updated_at=uow.now)
     async with unique_guard(message, "slug"):
@@ -139,8 +190,10 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
                     {"variant_id": variant.id, "warehouse_id": level.warehouse_id,
                      "on_hand": level.quantity, "allocated": 0}
                     for level in _merge_levels(spec.stock)])
+        await _set_listings(uow, product.id, channel_listings)
     uow.audit(action="product.create", subject_type="Product", subject_id=product.id, data={
-        "name": product.name, "slug": product.slug, "categoryId": product.category_id,
+        "name": product.name, "slug": product.slug, "categoryId": product.category_id, "status": product.status,
+        "channelListings": _listing_data(channel_listings),
         "variants": [{"sku": s.sku, "price": str(s.price),
                       "stock": {str(lv.warehouse_id): lv.quantity for lv in s.stock}} for s in specs],
     })
@@ -156,29 +209,58 @@ def _merge_levels(levels: Sequence[StockLevel]) -> list[StockLevel]:
 
 
 async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, description: str | None,
-                         category_id: int | None) -> Product:
+                         category_id: int | None, slug: str | None = None, status: ProductStatus | None = None,
+                         listings: Sequence[ListingSpec] | None = None) -> Product:
+    """Change what is given; audited with the values before and after. The status moves by the
+    product status table; listings are set for the channels named (others keep theirs)."""
     check = Checker()
     name_ = check.text(name, "name", label="Name", max_length=NAME_MAX) if name is not None else None
     if name is not None and not name.strip():
         check.add(ErrorCode.REQUIRED, "Name cannot be blank.", "name")
     description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX, multiline=True)
+    slug_ = check.slug(slug, "slug") if slug is not None else None
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_CATALOG)
-    product = await uow.session.get(Product, product_id)
+    session = uow.session
+    product = await session.get(Product, product_id, with_for_update=True)
     if product is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "That product does not exist.", "input", "productId")
+    channel_listings = await _channel_listings(uow, check, listings or ())
     category = await _category_or_error(uow, category_id, "categoryId")
-    before = {"name": product.name, "description": product.description, "categoryId": product.category_id}
+    old_listings = {r.channel_id: r for r in (await session.execute(
+        select(ProductChannelListing).where(ProductChannelListing.product_id == product.id))).scalars()}
+    before = {"name": product.name, "slug": product.slug, "description": product.description,
+              "categoryId": product.category_id, "status": product.status}
+    if status is not None and status != product.status:
+        product.status = transition(PRODUCT_TRANSITIONS, ProductStatus(product.status), status, subject="product")
     if name_ is not None:
         product.name = name_
     if description is not None:
         product.description = description_
     if category is not None:
         product.category_id = category.id
+    message = f"A product with slug '{slug_}' already exists."
+    if slug_ is not None and slug_ != product.slug:
+        if await session.scalar(select(Product.id).where(Product.slug == slug_, Product.id != product.id)):
+            raise DomainError.of(ErrorCode.INVALID, message, "input", "slug")
+        product.slug = slug_
     product.updated_at = uow.now
-    after = {"name": product.name, "description": product.description, "categoryId": product.category_id}
+    async with unique_guard(message, "slug"):
+        await session.flush()
+    await _set_listings(uow, product.id, channel_listings)
+    after = {"name": product.name, "slug": product.slug, "description": product.description,
+             "categoryId": product.category_id, "status": product.status}
+    if channel_listings:
+        names = dict((await session.execute(select(Channel.id, Channel.slug)
+                                            .where(Channel.id.in_(list(channel_listings))))).all())
+        before["channelListings"] = {names[cid]: {"isPublished": old_listings[cid].is_published,
+                                                  "availableForPurchaseAt": old_listings[cid].available_for_purchase_at
+                                                  .isoformat() if old_listings[cid].available_for_purchase_at else None}
+                                     if cid in old_listings else {"isPublished": True, "availableForPurchaseAt": None}
+                                     for cid in channel_listings}
+        after["channelListings"] = _listing_data(channel_listings)
     uow.audit(action="product.update", subject_type="Product", subject_id=product.id,
-              data={"before": before, "after": after})
+              data={"before": before, "after": after}, from_status=before["status"], to_status=product.status)
     await uow.commit(product)
     return product
 

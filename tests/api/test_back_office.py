@@ -339,7 +339,8 @@ async def test_merchandiser_renames_and_recategorises_a_product(client: GraphQLC
     assert (await client.data(PRODUCT_QUERY, {"id": product["id"]}))["product"] == product
     event = await assert_audited_once(client, events, actor=merchandiser, action="product.update",
                                       subject_type="Product", subject_id=pk_of(product["id"], "Product"))
-    before = '"before":{"categoryId":null,"description":"About Trail Runner","name":"Trail Runner"}'
+    before = ('"before":{"categoryId":null,"description":"About Trail Runner","name":"Trail Runner",'
+              '"slug":"trail-runner","status":"ACTIVE"}')
     assert before in event["data"]
 
 
