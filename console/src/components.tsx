@@ -9,6 +9,15 @@ export interface UserErrorView {
   field?: readonly string[] | null;
 }
 
+export const UNREACHABLE: UserErrorView = { code: "UNAVAILABLE", message: "The server could not be reached." };
+
+/** Shows a mutation payload's userErrors (UNREACHABLE when no payload came); true when it succeeded. */
+export function settle<T extends { userErrors: readonly UserErrorView[] }>(
+  payload: T | null | undefined, show: (errors: readonly UserErrorView[]) => void): payload is T {
+  show(payload?.userErrors ?? [UNREACHABLE]);
+  return Boolean(payload && !payload.userErrors.length);
+}
+
 export function isDenied(error: CombinedError | undefined): boolean {
   return Boolean(error?.graphQLErrors.some((e) => e.extensions?.code === "PERMISSION_DENIED"));
 }

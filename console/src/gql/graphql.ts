@@ -96,6 +96,7 @@ export type ErrorCode =
   | 'OUT_OF_STOCK'
   | 'PAYMENT_DECLINED'
   | 'PERMISSION_DENIED'
+  | 'PRODUCT_UNAVAILABLE'
   | 'PROMO_NOT_APPLICABLE'
   | 'RATE_LIMITED'
   | 'REQUIRED'
@@ -211,10 +212,28 @@ export type PaymentStatus =
   | 'REFUNDED'
   | 'VOIDED';
 
+/** How a product is listed on one channel. */
+export type ProductChannelListingInput = {
+  /** From when shoppers on that channel may buy it; null: as soon as it is published. */
+  availableForPurchaseAt?: string | null | undefined;
+  /** Channel slug. */
+  channel: string;
+  /** Whether shoppers on that channel see the product. */
+  isPublished: boolean;
+};
+
+/** Where a product stands: DRAFT (being prepared: never shown to shoppers, never sellable), ACTIVE, ARCHIVED (retired: hidden from shoppers and not sellable; orders keep their lines). */
+export type ProductStatus =
+  | 'ACTIVE'
+  | 'ARCHIVED'
+  | 'DRAFT';
+
 /** Change a product; omitted fields stay as they are. */
 export type ProductUpdateInput = {
   /** The category to move it to. */
   categoryId?: string | null | undefined;
+  /** Sets the listing of each channel named; channels not named keep theirs. */
+  channelListings?: Array<ProductChannelListingInput> | null | undefined;
   /** New longer text, at most 10,000 characters; an empty one removes it. */
   description?: string | null | undefined;
   /** Optional retry key, 1 to 200 characters: the same key with the same input replays the first result, with another input it is IDEMPOTENCY_KEY_REUSED. */
@@ -223,6 +242,10 @@ export type ProductUpdateInput = {
   name?: string | null | undefined;
   /** The product to change. */
   productId: string;
+  /** New URL-safe unique name. */
+  slug?: string | null | undefined;
+  /** New status, by the product status table (DRAFT -> ACTIVE | ARCHIVED; ACTIVE <-> ARCHIVED); INVALID_TRANSITION otherwise. */
+  status?: ProductStatus | null | undefined;
 };
 
 /** What a report is split by. */

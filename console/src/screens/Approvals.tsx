@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { newIdempotencyKey } from "../api";
-import { Field, FormErrors, Loading, QueryError, type UserErrorView } from "../components";
+import { Field, FormErrors, Loading, QueryError, settle, type UserErrorView } from "../components";
 import { dateTime, label } from "../format";
 import { graphql } from "../gql";
 import type { ApprovalStatus, ConsoleApprovalsQuery } from "../gql/graphql";
@@ -60,8 +60,7 @@ function ApprovalCard({ approval: a, mine, onDecided }: { approval: ApprovalView
   async function submit(decision: "APPROVE" | "REJECT") {
     const result = await decide({ input: { approvalId: a.id, decision, evidence, idempotencyKey: newIdempotencyKey() } });
     const payload = result.data?.approvalRequestDecide;
-    setErrors(payload?.userErrors ?? [{ code: "UNAVAILABLE", message: "The server could not be reached." }]);
-    if (payload && !payload.userErrors.length) onDecided();
+    if (settle(payload, setErrors)) onDecided();
   }
 
   return (

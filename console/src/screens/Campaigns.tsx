@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { newIdempotencyKey } from "../api";
-import { Field, FormErrors, Loading, Pager, QueryError, usePager, type UserErrorView } from "../components";
+import { Field, FormErrors, Loading, Pager, QueryError, settle, usePager, type UserErrorView } from "../components";
 import { dateTime, label, money } from "../format";
 import { graphql } from "../gql";
 import type { CampaignStatus, DiscountType } from "../gql/graphql";
@@ -85,8 +85,7 @@ function StatusControl({ id, name, status, onDone }: { id: string; name: string;
     event.preventDefault();
     const result = await update({ input: { campaignId: id, status: next, idempotencyKey: newIdempotencyKey() } });
     const payload = result.data?.campaignStatusUpdate;
-    setErrors(payload?.userErrors ?? [{ code: "UNAVAILABLE", message: "The server could not be reached." }]);
-    if (payload && !payload.userErrors.length) onDone();
+    if (settle(payload, setErrors)) onDone();
   }
   return (
     <form onSubmit={submit} className="inline-form compact" aria-label={`Status of ${name}`}>
@@ -115,8 +114,7 @@ function CampaignForm({ onCreated }: { onCreated: () => void }) {
     const result = await create({ input: { name, code: code || null, discountType, discountValue: discountValue || "0",
                                            idempotencyKey: newIdempotencyKey() } });
     const payload = result.data?.campaignCreate;
-    setErrors(payload?.userErrors ?? [{ code: "UNAVAILABLE", message: "The server could not be reached." }]);
-    if (payload && !payload.userErrors.length) {
+    if (settle(payload, setErrors)) {
       setName(""); setCode(""); setDiscountValue("");
       onCreated();
     }

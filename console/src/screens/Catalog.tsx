@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { newIdempotencyKey } from "../api";
-import { Field, FormErrors, Loading, Pager, QueryError, usePager, type UserErrorView } from "../components";
+import { Field, FormErrors, Loading, Pager, QueryError, settle, usePager, type UserErrorView } from "../components";
 import { count, money } from "../format";
 import { graphql } from "../gql";
 import type { ConsoleProductsQuery } from "../gql/graphql";
@@ -120,8 +120,7 @@ function ProductEditor({ product, onDone }: { product: ProductView; onDone: () =
     const result = await update({ input: { productId: product.id, name, description,
                                            idempotencyKey: newIdempotencyKey() } });
     const payload = result.data?.productUpdate;
-    setErrors(payload?.userErrors ?? [{ code: "UNAVAILABLE", message: "The server could not be reached." }]);
-    if (payload && !payload.userErrors.length) onDone();
+    if (settle(payload, setErrors)) onDone();
   }
 
   return (
@@ -152,8 +151,7 @@ function StockForm({ variant, warehouses, onDone }: {
     const result = await setStock({ input: { variantId: variant.id, warehouseId: warehouseId || (warehouses[0]?.id ?? ""),
                                              quantity: Number(quantity), reason, idempotencyKey: newIdempotencyKey() } });
     const payload = result.data?.stockSet;
-    setErrors(payload?.userErrors ?? [{ code: "UNAVAILABLE", message: "The server could not be reached." }]);
-    if (payload && !payload.userErrors.length) {
+    if (settle(payload, setErrors)) {
       setQuantity("");
       setReason("");
       onDone();

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { newIdempotencyKey } from "../api";
-import { Field, FormErrors, Loading, Pager, QueryError, usePager, type UserErrorView } from "../components";
+import { Field, FormErrors, Loading, Pager, QueryError, settle, usePager, type UserErrorView } from "../components";
 import { dateTime, label } from "../format";
 import { graphql } from "../gql";
 import type { ConsoleExceptionsQuery, ExceptionStatus } from "../gql/graphql";
@@ -85,8 +85,7 @@ function ExceptionRow({ exception: x, onResolved }: { exception: ExceptionView; 
     event.preventDefault();
     const result = await resolve({ input: { exceptionId: x.id, resolution: note, idempotencyKey: newIdempotencyKey() } });
     const payload = result.data?.operationalExceptionResolve;
-    setErrors(payload?.userErrors ?? [{ code: "UNAVAILABLE", message: "The server could not be reached." }]);
-    if (payload && !payload.userErrors.length) onResolved();
+    if (settle(payload, setErrors)) onResolved();
   }
 
   return (

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { Link } from "wouter";
 import { newIdempotencyKey } from "../api";
-import { Field, FormErrors, Loading, QueryError, type UserErrorView } from "../components";
+import { Field, FormErrors, Loading, QueryError, UNREACHABLE, type UserErrorView } from "../components";
 import { dateTime, label, money } from "../format";
 import { graphql } from "../gql";
 import type { ConsoleOrderQuery } from "../gql/graphql";
@@ -332,7 +332,7 @@ export function ReturnCard({ request: r, index, roles, onDone }: {
 
   async function run(action: (typeof actions)[number]) {
     const found = await action.run();
-    setErrors(found ?? [{ code: "UNAVAILABLE", message: "The server could not be reached." }]);
+    setErrors(found ?? [UNREACHABLE]);
     if (found && !found.length) onDone();
   }
 

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { publicClient } from "../api";
-import { Field, FormErrors, type UserErrorView } from "../components";
+import { Field, FormErrors, UNREACHABLE, type UserErrorView } from "../components";
 import { graphql } from "../gql";
 import { saveSession, type Role } from "../session";
 
@@ -28,7 +28,7 @@ export function SignIn({ expired }: { expired: boolean }) {
       const result = await publicClient.mutation(TokenCreate, { input: { email, password } }).toPromise();
       const payload = result.data?.tokenCreate;
       if (!payload?.accessToken || !payload.refreshToken) {
-        setErrors(payload?.userErrors ?? [{ code: "UNAVAILABLE", message: "The server could not be reached." }]);
+        setErrors(payload?.userErrors ?? [UNREACHABLE]);
         return;
       }
       const me = await publicClient

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { newIdempotencyKey } from "../api";
-import { Field, FormErrors, Loading, Pager, QueryError, usePager, type UserErrorView } from "../components";
+import { Field, FormErrors, Loading, Pager, QueryError, settle, usePager, type UserErrorView } from "../components";
 import { dateTime, label } from "../format";
 import { graphql } from "../gql";
 import type { WebhookDeliveryStatus } from "../gql/graphql";
@@ -51,8 +51,7 @@ export function Webhooks() {
     event.preventDefault();
     const result = await create({ input: { url, description: description || null, idempotencyKey: newIdempotencyKey() } });
     const payload = result.data?.webhookEndpointCreate;
-    setErrors(payload?.userErrors ?? [{ code: "UNAVAILABLE", message: "The server could not be reached." }]);
-    if (payload && !payload.userErrors.length) {
+    if (settle(payload, setErrors)) {
       setSecret(payload.secret ?? null);
       setUrl(""); setDescription("");
       refetchEndpoints({ requestPolicy: "network-only" });
