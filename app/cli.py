@@ -1,5 +1,5 @@
-"""The `commerce` command: serve, migrate, seed, user create/activate/deactivate/roles, audit
-verify/rechain, worker, sweep, export-schema, export-docs."""
+"""The `commerce` command: serve, migrate, seed, catalog export/import, user
+create/activate/deactivate/roles, audit verify/rechain, worker, sweep, export-schema, export-docs."""
 
 import argparse
 import asyncio
@@ -7,10 +7,14 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from starlette.applications import Starlette
 
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.services.catalog_io import ImportSummary
 
 
 def served_app() -> Starlette:
@@ -90,6 +94,110 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     seconds = (datetime.now(UTC) - started).total_seconds()
     print(f"seeded {counts['products']} products and {counts['variants']} variants in {seconds:.1f}s")
+    return 0
+
+
+async def _catalog_export(settings: Settings, out: TextIO) -> int:
+    from app.db import Database
+    from app.progress import ProgressBar
+    from app.services.catalog_io import count_variants, export_catalog
+
+    db = Database(settings.database_url, audit_key=settings.audit_key)
+    try:
+        with ProgressBar() as bar:
+            total = await count_variants(db) if bar.enabled else 0
+            return await export_catalog(db, out, lambda done: bar("exporting", done, total))
+    finally:
+        await db.dispose()
+
+
+def cmd_catalog_export(args: argparse.Namespace, settings: Settings) -> int:
+    import io
+    import os
+
+    started = datetime.now(UTC)
+    try:
+        if args.file == "-":
+            # UTF-8 and the CSV's own CRLF line ends, whatever the locale and the platform.
+            out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+            try:
+                written = asyncio.run(_catalog_export(settings, out))
+                out.flush()
+            except BrokenPipeError:
+                # The reader went away (`| head`): stop quietly, the rest of the output to nowhere.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 1
+            finally:
+                out.detach()
+        else:
+            # Written beside the target and renamed over it: a failed export leaves no half file.
+            partial = f"{args.file}.partial"
+            try:
+                with open(partial, "w", encoding="utf-8", newline="") as out_file:
+                    written = asyncio.run(_catalog_export(settings, out_file))
+                os.replace(partial, args.file)
+            finally:
+                if os.path.exists(partial):
+                    os.remove(partial)
+    except OSError as failure:
+        print(f"catalog export: {failure}", file=sys.stderr)
+        return 2
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    # On standard output the summary would end up in the CSV: it goes to stderr then.
+    where = "standard output" if args.file == "-" else args.file
+    print(f"exported {written} rows to {where} in {seconds:.1f}s",
+          file=sys.stderr if args.file == "-" else sys.stdout)
+    return 0
+
+
+async def _catalog_import(settings: Settings, data: bytes, dry_run: bool) -> "ImportSummary":
+    from app.db import Database
+    from app.progress import ProgressBar
+    from app.services.catalog_io import import_catalog
+
+    db = Database(settings.database_url, audit_key=settings.audit_key)
+    try:
+        with ProgressBar() as bar:
+            return await import_catalog(db, data, now=datetime.now(UTC), dry_run=dry_run, progress=bar)
+    finally:
+        await db.dispose()
+
+
+def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    from app.services.catalog_io import CatalogFileRejected
+
+    started = datetime.now(UTC)
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as failure:
+        print(f"catalog import: {failure}", file=sys.stderr)
+        return 2
+    try:
+        summary = asyncio.run(_catalog_import(settings, data, args.dry_run))
+    except CatalogFileRejected as rejected:
+        for problem in rejected.problems:
+            print(problem, file=sys.stderr)
+        print(f"catalog import: {args.file}: {rejected}; nothing changed", file=sys.stderr)
+        return 1
+    except IntegrityError as refusal:
+        # The checks ran in the same transaction: on PostgreSQL a concurrent writer can still take a
+        # SKU or product slug between them and the insert.
+        reason = str(refusal.orig).splitlines()[0] if refusal.orig else "integrity error"
+        print(f"catalog import: the database refused the write ({reason}); nothing changed. If the "
+              "catalog was being changed meanwhile, run it again", file=sys.stderr)
+        return 1
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    counts = (f"{summary.rows} rows: {summary.created} created, {summary.updated} updated, "
+              f"{summary.unchanged} unchanged (products: {summary.products_created} created, "
+              f"{summary.products_updated} updated)")
+    if summary.dry_run:
+        print(f"dry run of {args.file}, nothing changed: would import {counts}")
+    elif not summary.changed:
+        print(f"imported {args.file}: {counts}; nothing to change, nothing written in {seconds:.1f}s")
+    else:
+        print(f"imported {args.file}: {counts} in {seconds:.1f}s")
     return 0
 
 
@@ -280,6 +388,19 @@ def parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="fill an empty database with the demo store")
     seed.add_argument("--products", type=int, default=200)
     seed.set_defaults(run=cmd_seed)
+
+    catalog = commands.add_parser("catalog", help="bulk catalog export and import (CSV, one row per variant)"
+                                  ).add_subparsers(dest="catalog_command", required=True)
+    catalog_export = catalog.add_parser("export", help="write every product and variant as CSV, ordered by "
+                                        "product slug then SKU")
+    catalog_export.add_argument("file", nargs="?", default="-", help="file to write (default: standard output)")
+    catalog_export.set_defaults(run=cmd_catalog_export)
+    catalog_import = catalog.add_parser("import", help="upsert products and variants by SKU from a CSV file, "
+                                        "all or nothing: every bad row is reported and nothing changes")
+    catalog_import.add_argument("file", help="CSV file to read (- for standard input)")
+    catalog_import.add_argument("--dry-run", action="store_true",
+                                help="check the file and say what it would do; change nothing")
+    catalog_import.set_defaults(run=cmd_catalog_import)
 
     user = commands.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
     create = user.add_parser("create", help="create a user")
