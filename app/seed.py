@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from app.auth import hash_password
 from app.db import Database
@@ -141,6 +141,10 @@ async def seed(db: Database, *, products: int = 200, rng_seed: int = 7) -> dict[
             await conn.execute(insert(ProductVariant), variant_rows)
             await conn.execute(insert(Stock), stock_rows)
             show(min(start + BATCH, products))
+        if conn.dialect.name == "postgresql":  # ids were given: move the sequences past them
+            for table in ("products", "product_variants"):
+                await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))
 
         campaigns = [
             Campaign(name="Spring sale: 10% off everything", code=None, status=CampaignStatus.ACTIVE,

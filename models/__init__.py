@@ -5,7 +5,14 @@ from models.audit import AuditEvent, OutboxEvent, OutboxSubjectSequence
 from models.base import Base
 from models.campaign import Campaign, campaign_channels, campaign_products
 from models.cart import Cart, CartLine
-from models.catalog import Category, Product, ProductChannelListing, ProductVariant
+from models.catalog import (
+    Category,
+    Product,
+    ProductChannelListing,
+    ProductMedia,
+    ProductVariant,
+    VariantOption,
+)
 from models.channel import Channel, DeliveryMethod, Warehouse, delivery_method_channels
 from models.exceptions import OperationalException
 from models.fulfillment import Fulfillment, FulfillmentLine
@@ -39,12 +46,14 @@ __all__ = [
     "Payment",
     "Product",
     "ProductChannelListing",
+    "ProductMedia",
     "ProductVariant",
     "RefreshToken",
     "ReturnLine",
     "ReturnRequest",
     "Stock",
     "User",
+    "VariantOption",
     "Warehouse",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -46,6 +46,8 @@ class Product(Base):
     min_price: Mapped[Decimal] = mapped_column(Amount)
     # ProductStatus (app/domain/states.py): shoppers see ACTIVE products only.
     status: Mapped[str] = mapped_column(String(16), index=True)
+    seo_title: Mapped[str | None] = mapped_column(String(200))
+    seo_description: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -71,4 +73,32 @@ class ProductVariant(Base):
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     price: Mapped[Decimal] = mapped_column(Amount)
+    weight_grams: Mapped[int | None] = mapped_column()
+    # Archived: hidden from shoppers, not added to carts; orders and carts that hold it keep it.
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VariantOption(Base):
+    """One option value of a variant (Size: M). A product's options are the names and values its
+    variants use, in the order of its variants and their positions."""
+
+    __tablename__ = "variant_options"
+    __table_args__ = (Index("ix_variant_options_name_value", "name", "value"),)
+
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column()
+
+
+class ProductMedia(Base):
+    """An image or video of a product, by URL (http or https), in display order."""
+
+    __tablename__ = "product_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    alt: Mapped[str | None] = mapped_column(String(500))
+    sort_order: Mapped[int] = mapped_column()

@@ -26,6 +26,7 @@ from app.db import Database
 from app.domain import catalog_file as cf
 from app.domain.catalog_file import CatalogFile, Row, RowProblem
 from app.domain.money import round_money
+from app.domain.states import ProductStatus
 from app.services.unit_of_work import Actor, UnitOfWork
 from models import Category, Product, ProductVariant
 
@@ -194,7 +195,7 @@ def _plan(parsed: CatalogFile, variants: dict[str, _Variant], products: dict[str
             plan.new_products.append({
                 "slug": slug, "name": first.product_name, "description": first.description,
                 "category_id": category_id, "min_price": round_money(min(row.price for row in rows)),
-                "created_at": now, "updated_at": now})
+                "status": ProductStatus.ACTIVE, "created_at": now, "updated_at": now})
         else:
             after = _Product(product.id, first.product_name,
                              first.description if has_description else product.description,
