@@ -17,6 +17,7 @@ from resolvers.base import Info, currency, input_pk, query_pk, query_text, write
 from schema.catalog import (
     Category,
     Product,
+    ProductConnection,
     ProductVariant,
     prefetch_products,
 )
@@ -24,16 +25,22 @@ from schema.common import After, Before, Connection, First, Last
 from schema.errors import PublicError
 from schema.inputs import (
     CategoryCreateInput,
+    OptionFilter,
     ProductChannelListingInput,
     ProductCreateInput,
     ProductFilter,
+    ProductMediaInput,
     ProductSort,
     ProductUpdateInput,
+    ProductVariantCreateInput,
+    ProductVariantUpdateInput,
+    SeoInput,
     SortDirection,
     StockSetInput,
+    VariantOptionInput,
 )
 from schema.lookahead import selected_paths
-from schema.payloads import CategoryPayload, ProductPayload, StockPayload
+from schema.payloads import CategoryPayload, ProductPayload, ProductVariantPayload, StockPayload
 
 ID_OR = Annotated[strawberry.ID | None, strawberry.argument(
     description="Global id (it wins over slug); pass it or slug.")]
@@ -53,7 +60,8 @@ def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
         category_id=query_pk(flt.category_id, "Category", "categoryId") if flt.category_id else None,
         campaign_id=query_pk(flt.campaign_id, "Campaign", "campaignId") if flt.campaign_id else None,
         in_stock=flt.in_stock, min_price=flt.min_price, max_price=flt.max_price,
-        statuses=tuple(DomainProductStatus(st.value) for st in flt.status or ()))
+        statuses=tuple(DomainProductStatus(st.value) for st in flt.status or ()),
+        options=_option_filter(flt.options))
 
 
 async def _readable_filter(info: Info, flt: listing.ProductFilter) -> listing.ProductFilter:
@@ -70,11 +78,43 @@ async def _readable_filter(info: Info, flt: listing.ProductFilter) -> listing.Pr
     return flt
 
 
+MAX_OPTION_FILTERS = 10
+
+
+def _option_filter(options: list[OptionFilter] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each option once, 1 to 50 values each, every text bounded (a malformed filter is INVALID)."""
+    if not options:
+        return ()
+    if len(options) > MAX_OPTION_FILTERS:
+        raise PublicError(f"Filter by at most {MAX_OPTION_FILTERS} options.", "INVALID")
+    found: dict[str, tuple[str, ...]] = {}
+    for option in options:
+        name = query_text(option.name, "options.name", max_length=100).strip()
+        if not option.values or len(option.values) > 50:
+            raise PublicError(f"Option {name[:100]}: give 1 to 50 values.", "INVALID")
+        if name in found:
+            raise PublicError(f"Option {name[:100]} is given twice.", "INVALID")
+        found[name] = tuple(query_text(v, "options.values", max_length=100).strip() for v in option.values)
+    return tuple(found.items())
+
+
 def _listings(listings: list[ProductChannelListingInput] | None) -> list[catalog_service.ListingSpec] | None:
     if listings is None:
         return None
     return [catalog_service.ListingSpec(channel=li.channel, is_published=li.is_published,
                                         available_for_purchase_at=li.available_for_purchase_at) for li in listings]
+
+
+def _options(options: list[VariantOptionInput] | None) -> list[catalog_service.OptionSpec] | None:
+    return None if options is None else [catalog_service.OptionSpec(o.name, o.value) for o in options]
+
+
+def _media(media: list[ProductMediaInput] | None) -> list[catalog_service.MediaSpec] | None:
+    return None if media is None else [catalog_service.MediaSpec(m.url, m.alt) for m in media]
+
+
+def _seo(seo: SeoInput | None) -> catalog_service.SeoSpec | None:
+    return None if seo is None else catalog_service.SeoSpec(seo.title, seo.description)
 
 
 def _product_sort(sort: ProductSort | None) -> listing.ProductSort:
@@ -93,16 +133,17 @@ class CatalogQuery:
             description="Conditions the products must meet.")] = None,
         sort: Annotated[ProductSort | None, strawberry.argument(
             description="Order of the list; omitted: oldest first (createdAt ascending).")] = None,
-    ) -> Connection[Product]:
+    ) -> ProductConnection:
         flt, order = await _readable_filter(info, _product_filter(filter)), _product_sort(sort)
         products = order.listing.filtered(flt)
         request = products.request(first=first, after=after, last=last, before=before)
         db, currency = info.context.db, info.context.settings.currency
-        connection = Connection.of(await products.page(db, request), products.cursor,
-                                   lambda row: Product.from_row(row, currency), lambda: products.count(db))
+        connection = ProductConnection.of(await products.page(db, request), products.cursor,
+                                          lambda row: Product.from_row(row, currency), lambda: products.count(db))
+        connection.facet_filter = flt  # type: ignore[attr-defined]
         await prefetch_products(info, [edge.node for edge in connection.edges], selected_paths(info),
                                 prefix="edges.node.")
-        return connection
+        return connection  # type: ignore[return-value]
 
     @strawberry.field(description="One product, by id or slug.")
     async def product(self, info: Info, id: ID_OR = None, slug: SLUG = None) -> Product | None:
@@ -168,13 +209,14 @@ class CatalogMutation:
                 sku=v.sku, name=v.name, price=v.price,
                 stock=[catalog_service.StockLevel(
                     input_pk(s.warehouse_id, "Warehouse", "variants", str(i), "stock", str(j), "warehouseId"),
-                    s.quantity) for j, s in enumerate(v.stock or [])])
+                    s.quantity) for j, s in enumerate(v.stock or [])],
+                options=_options(v.options) or (), weight_grams=v.weight_grams)
                 for i, v in enumerate(input.variants)]
             return await catalog_service.create_product(
                 uow=uow, name=input.name, slug=input.slug, description=input.description,
                 category_id=input_pk(input.category_id, "Category", "categoryId"), variants=variants,
                 status=DomainProductStatus(input.status.value) if input.status else DomainProductStatus.ACTIVE,
-                listings=_listings(input.channel_listings))
+                listings=_listings(input.channel_listings), media=_media(input.media), seo=_seo(input.seo))
         return await write(info, ProductPayload, input, run,
                            lambda entity: {"product": Product.from_row(entity, currency(info))})
 
@@ -190,9 +232,40 @@ class CatalogMutation:
                 description=input.description,
                 category_id=input_pk(input.category_id, "Category", "categoryId"), slug=input.slug,
                 status=DomainProductStatus(input.status.value) if input.status else None,
-                listings=_listings(input.channel_listings))
+                listings=_listings(input.channel_listings), media=_media(input.media), seo=_seo(input.seo))
         return await write(info, ProductPayload, input, run,
                            lambda entity: {"product": Product.from_row(entity, currency(info))})
+
+    @strawberry.mutation(description="Add a variant to a product (MERCHANDISER, ADMIN).")
+    async def product_variant_create(
+        self, info: Info,
+        input: Annotated[ProductVariantCreateInput, strawberry.argument(description="The variant to add.")],
+    ) -> ProductVariantPayload:
+        async def run(uow: Any) -> Any:
+            spec = catalog_service.VariantSpec(
+                sku=input.sku, name=input.name, price=input.price, options=_options(input.options) or (),
+                weight_grams=input.weight_grams,
+                stock=[catalog_service.StockLevel(input_pk(s.warehouse_id, "Warehouse", "stock", str(j), "warehouseId"),
+                                                  s.quantity) for j, s in enumerate(input.stock or [])])
+            return await catalog_service.create_variant(
+                uow=uow, product_id=input_pk(input.product_id, "Product", "productId"), spec=spec)
+        return await write(info, ProductVariantPayload, input, run,
+                           lambda entity: {"variant": ProductVariant.from_row(entity, currency(info))})
+
+    @strawberry.mutation(description="Change a variant: SKU, name, price, options, weight, archive (MERCHANDISER, "
+                                     "ADMIN).")
+    async def product_variant_update(
+        self, info: Info,
+        input: Annotated[ProductVariantUpdateInput, strawberry.argument(
+            description="The variant and the fields to change.")],
+    ) -> ProductVariantPayload:
+        async def run(uow: Any) -> Any:
+            return await catalog_service.update_variant(
+                uow=uow, variant_id=input_pk(input.variant_id, "ProductVariant", "variantId"), sku=input.sku,
+                name=input.name, price=input.price, options=_options(input.options),
+                weight_grams=input.weight_grams, is_archived=input.is_archived)
+        return await write(info, ProductVariantPayload, input, run,
+                           lambda entity: {"variant": ProductVariant.from_row(entity, currency(info))})
 
     @strawberry.mutation(description="Set units on hand of a variant in a warehouse (FULFILLMENT, MERCHANDISER, ADMIN).")
     async def stock_set(

@@ -11,9 +11,10 @@ from app.domain.campaigns import DiscountType as DomainDiscountType
 from app.domain.states import CampaignStatus as DomainCampaignStatus
 from app.ids import encode_id
 from app.loaders.catalog import CAMPAIGN_PRODUCTS
+from app.loaders.products import ProductFilter
 from app.policy.reads import may_read_campaign, may_read_campaign_code
-from schema.catalog import Product
-from schema.common import After, Connection, First, Money, Node
+from schema.catalog import Product, ProductConnection
+from schema.common import After, First, Money, Node
 from schema.store import Channel
 
 Info = strawberry.Info[Context, None]
@@ -61,12 +62,14 @@ class Campaign(Node):
         return [Channel.from_row(r) for r in await info.context.catalog.campaign_channels.load(self.pk)]
 
     @strawberry.field(description="Products it covers, by name; a campaign without product scope covers all.")
-    async def products(self, info: Info, first: First = None, after: After = None) -> Connection[Product]:
+    async def products(self, info: Info, first: First = None, after: After = None) -> ProductConnection:
         request = CAMPAIGN_PRODUCTS.request(first=first, after=after)
         loaders, currency = info.context.catalog, info.context.settings.currency
-        return Connection.of(await loaders.campaign_products.load((self.pk, request)), CAMPAIGN_PRODUCTS.cursor,
-                             lambda row: Product.from_row(row, currency),
-                             lambda: loaders.campaign_product_count.load(self.pk))
+        connection = ProductConnection.of(
+            await loaders.campaign_products.load((self.pk, request)), CAMPAIGN_PRODUCTS.cursor,
+            lambda row: Product.from_row(row, currency), lambda: loaders.campaign_product_count.load(self.pk))
+        connection.facet_filter = ProductFilter(campaign_id=self.pk, audience=loaders.audience)  # type: ignore[attr-defined]
+        return connection  # type: ignore[return-value]
 
 
 def readable_campaign(info: Info, row: Any) -> Campaign | None:

@@ -17,8 +17,11 @@ from app.domain.campaigns import CampaignTerms, covers_product, display_price, o
 from app.domain.states import ProductStatus as DomainProductStatus
 from app.ids import encode_id
 from app.loaders.catalog import CATEGORY_PRODUCTS
+from app.loaders.products import ProductFilter, facet_counts
+from app.policy.reads import Readable, may_read
 from schema.common import After, Before, Connection, First, Last, Money, Node
-from schema.store import Channel
+from schema.errors import PermissionDenied
+from schema.store import Channel, Warehouse
 
 if TYPE_CHECKING:
     from schema.campaign import Campaign
@@ -53,12 +56,14 @@ class Category(Node):
 
     @strawberry.field(description="Products of this category and its subcategories, by name.")
     async def products(self, info: Info, first: First = None, after: After = None,
-                       last: Last = None, before: Before = None) -> "Connection[Product]":
+                       last: Last = None, before: Before = None) -> "ProductConnection":
         request = CATEGORY_PRODUCTS.request(first=first, after=after, last=last, before=before)
         loaders, currency = info.context.catalog, info.context.settings.currency
-        return Connection.of(await loaders.category_products.load((self.pk, request)), CATEGORY_PRODUCTS.cursor,
-                             lambda row: Product.from_row(row, currency),
-                             lambda: loaders.category_product_count.load(self.pk))
+        connection = ProductConnection.of(
+            await loaders.category_products.load((self.pk, request)), CATEGORY_PRODUCTS.cursor,
+            lambda row: Product.from_row(row, currency), lambda: loaders.category_product_count.load(self.pk))
+        connection.facet_filter = ProductFilter(category_id=self.pk, audience=loaders.audience)  # type: ignore[attr-defined]
+        return connection  # type: ignore[return-value]
 
 
 ProductStatus = strawberry.enum(DomainProductStatus, name="ProductStatus", description=(
@@ -74,11 +79,46 @@ class ProductChannelListing:
         description="From when shoppers on this channel may buy it; null: as soon as it is published.")
 
 
+@strawberry.type(description="An image or video of a product.")
+class ProductMedia:
+    url: str = strawberry.field(description="Where it is (http or https).")
+    alt: str | None = strawberry.field(description="Text describing it, for screen readers.")
+    sort_order: int = strawberry.field(description="Its place in the product's media, from 0.")
+
+
+@strawberry.type(description="An option a product's variants differ by, with the values in use.")
+class ProductOption:
+    name: str = strawberry.field(description="e.g. Size.")
+    values: list[str] = strawberry.field(description="Values in display order, e.g. [S, M, L].")
+
+
+@strawberry.type(description="A variant's value for one option.")
+class SelectedOption:
+    name: str = strawberry.field(description="The option, e.g. Size.")
+    value: str = strawberry.field(description="The value, e.g. M.")
+
+
+@strawberry.type(description="Search engine texts of a product.")
+class Seo:
+    title: str | None = strawberry.field(description="Page title; null: the product name.")
+    description: str | None = strawberry.field(description="Meta description.")
+
+
+@strawberry.type(description="Units of a variant in one warehouse.")
+class StockLevel:
+    warehouse: Warehouse = strawberry.field(description="The warehouse.")
+    quantity_on_hand: int = strawberry.field(description="Units on hand there.")
+    quantity_allocated: int = strawberry.field(description="Of those, units allocated to placed orders.")
+
+
 @strawberry.type(description="A sellable variant (size, colour...) of a product.")
 class ProductVariant(Node):
     sku: str = strawberry.field(description="Stock keeping unit, unique.")
     name: str = strawberry.field(description="Variant name, e.g. \"42 / Blue\".")
     price: Money = strawberry.field(description="List price of one unit.")
+    weight_grams: int | None = strawberry.field(description="Grams; used by weight-based delivery rates.")
+    is_archived: bool = strawberry.field(
+        description="An archived variant is hidden from shoppers and cannot be added to carts.")
     pk: strawberry.Private[int]
     product_id: strawberry.Private[int]
     available: strawberry.Private[Any] = UNSET
@@ -86,8 +126,23 @@ class ProductVariant(Node):
     @classmethod
     def from_row(cls, row: Row[Any], currency: str, available: Any = UNSET) -> "ProductVariant":
         return cls(id=strawberry.ID(encode_id("ProductVariant", row.id)), sku=row.sku, name=row.name,
-                   price=Money(amount=row.price, currency=currency), pk=row.id,
-                   product_id=row.product_id, available=available)
+                   price=Money(amount=row.price, currency=currency), weight_grams=row.weight_grams,
+                   is_archived=row.is_archived, pk=row.id, product_id=row.product_id, available=available)
+
+    @strawberry.field(description="Its option values, e.g. Size: M, Colour: Blue.")
+    async def options(self, info: Info) -> list[SelectedOption]:
+        return [SelectedOption(name=r.name, value=r.value)
+                for r in await info.context.catalog.options_by_variant.load(self.pk)]
+
+    @strawberry.field(description="Staff only (PERMISSION_DENIED for others): stock per warehouse.")
+    async def stock_levels(self, info: Info) -> list[StockLevel]:
+        if not may_read(info.context.viewer, Readable.STOCK):
+            raise PermissionDenied("Stock per warehouse is for staff.")
+        catalog = info.context.catalog
+        rows = await catalog.stock_levels.load(self.pk)
+        warehouses = await catalog.warehouse.load_many([r.warehouse_id for r in rows])
+        return [StockLevel(warehouse=Warehouse.from_row(w), quantity_on_hand=r.on_hand,
+                           quantity_allocated=r.allocated) for r, w in zip(rows, warehouses, strict=True)]
 
     @strawberry.field(description="The product this variant belongs to.")
     async def product(self, info: Info) -> "Product":
@@ -115,6 +170,8 @@ class Product(Node):
     category_id: strawberry.Private[int | None]
     min_price: strawberry.Private[Decimal]
     currency: strawberry.Private[str]
+    seo_title: strawberry.Private[str | None] = None
+    seo_description: strawberry.Private[str | None] = None
     prefetched_category: strawberry.Private[Any] = UNSET
     prefetched_variants: strawberry.Private[Any] = UNSET
     prefetched_price: strawberry.Private[Any] = UNSET
@@ -124,7 +181,8 @@ class Product(Node):
         return cls(id=strawberry.ID(encode_id("Product", row.id)), name=row.name, slug=row.slug,
                    description=row.description, status=DomainProductStatus(row.status),
                    created_at=row.created_at, updated_at=row.updated_at, pk=row.id,
-                   category_id=row.category_id, min_price=row.min_price, currency=currency)
+                   category_id=row.category_id, min_price=row.min_price, currency=currency,
+                   seo_title=row.seo_title, seo_description=row.seo_description)
 
     @strawberry.field(description="The category the product is filed under.")
     def category(self, info: Info) -> Category | None:
@@ -143,6 +201,24 @@ class Product(Node):
         if self.prefetched_price is not UNSET:
             return self.prefetched_price  # type: ignore[no-any-return]
         return _load_price(info, self)  # type: ignore[return-value]
+
+    @strawberry.field(description="Images and videos, in display order.")
+    async def media(self, info: Info) -> list[ProductMedia]:
+        return [ProductMedia(url=r.url, alt=r.alt, sort_order=r.sort_order)
+                for r in await info.context.catalog.media_by_product.load(self.pk)]
+
+    @strawberry.field(description="The options its variants differ by, with the values in use, in variant order.")
+    async def options(self, info: Info) -> list[ProductOption]:
+        values: dict[str, list[str]] = {}
+        for r in await info.context.catalog.options_by_product.load(self.pk):
+            seen = values.setdefault(r.name, [])
+            if r.value not in seen:
+                seen.append(r.value)
+        return [ProductOption(name=name, values=vals) for name, vals in values.items()]
+
+    @strawberry.field(description="Search engine texts.")
+    def seo(self) -> Seo:
+        return Seo(title=self.seo_title, description=self.seo_description)
 
     @strawberry.field(description="Staff see every channel's listing; shoppers see the published ones.")
     async def channel_listings(self, info: Info) -> list[ProductChannelListing]:
@@ -167,6 +243,35 @@ class Product(Node):
         terms = await campaigns_for_products(info, [self.pk], automatic_only=False)
         rows = await info.context.catalog.campaign.load_many([t.id for t in terms[self.pk]])
         return [c for c in (readable_campaign(info, r) for r in rows) if c is not None]
+
+
+@strawberry.type(description="A value of an option, with the number of products having it.")
+class FacetValue:
+    value: str = strawberry.field(description="The value, e.g. M.")
+    count: int = strawberry.field(description="Products matching the whole filter except this option's own values.")
+
+
+@strawberry.type(description="An option's values over the filtered products, with counts.")
+class Facet:
+    name: str = strawberry.field(description="Option name, e.g. Size.")
+    values: list[FacetValue] = strawberry.field(description="Its values, in the order of the variants using them.")
+
+
+@strawberry.type(name="ProductConnection", description="A page of products, with option facets over the whole list.")
+class ProductConnection(Connection[Product]):
+    facet_filter: strawberry.Private[Any] = None  # the list's ProductFilter
+
+    @strawberry.field(description="Option facets over every product matching the filter (not just this page).")
+    async def facets(self, info: Info) -> list[Facet]:
+        rows: list[Any] = []
+        async with info.context.db.read() as conn:
+            for statement in facet_counts(self.facet_filter or ProductFilter()):
+                rows += (await conn.execute(statement)).all()
+        rows.sort(key=lambda r: (r.first_variant, r.name, r.value))
+        names: dict[str, list[FacetValue]] = {}
+        for r in rows:
+            names.setdefault(r.name, []).append(FacetValue(value=r.value, count=r.products))
+        return [Facet(name=name, values=values) for name, values in names.items()]
 
 
 async def _load_category(info: Info, category_id: int | None) -> Category | None:

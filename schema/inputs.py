@@ -57,6 +57,24 @@ class StockInput:
     quantity: int = strawberry.field(description="Units on hand there, 0 to 1,000,000,000.")
 
 
+@strawberry.input(description="A variant's value for one option.")
+class VariantOptionInput:
+    name: str = strawberry.field(description="The option, e.g. Size; at most 100 characters, once per variant.")
+    value: str = strawberry.field(description="The value, e.g. M; at most 100 characters.")
+
+
+@strawberry.input(description="An image or video of a product, by URL.")
+class ProductMediaInput:
+    url: str = strawberry.field(description="An http or https URL, at most 2,000 characters.")
+    alt: str | None = strawberry.field(default=None, description="Text describing it, at most 500 characters.")
+
+
+@strawberry.input(description="Search engine texts of a product.")
+class SeoInput:
+    title: str | None = strawberry.field(default=None, description="Page title, at most 200 characters.")
+    description: str | None = strawberry.field(default=None, description="Meta description, at most 1,000 characters.")
+
+
 @strawberry.input(description="A variant of a new product.")
 class VariantInput:
     sku: str = strawberry.field(
@@ -67,6 +85,9 @@ class VariantInput:
                     "places.")
     stock: list[StockInput] | None = strawberry.field(
         default=None, description="Initial units on hand per warehouse (at most 100); omitted: none.")
+    options: list[VariantOptionInput] | None = strawberry.field(
+        default=None, description="Option values (at most 10), e.g. Size: M.")
+    weight_grams: int | None = strawberry.field(default=None, description="Grams, 0 to 10,000,000.")
 
 
 @strawberry.input(description="How a product is listed on one channel.")
@@ -90,6 +111,8 @@ class ProductCreateInput:
         default=None, description="Omitted: ACTIVE.")
     channel_listings: list[ProductChannelListingInput] | None = strawberry.field(
         default=None, description="Omitted: published on every channel; channels not named stay published.")
+    media: list[ProductMediaInput] | None = strawberry.field(default=None, description="Media, in display order.")
+    seo: SeoInput | None = strawberry.field(default=None, description="Search engine texts.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
@@ -108,6 +131,36 @@ class ProductUpdateInput:
                                    "ACTIVE <-> ARCHIVED); INVALID_TRANSITION otherwise.")
     channel_listings: list[ProductChannelListingInput] | None = strawberry.field(
         default=None, description="Sets the listing of each channel named; channels not named keep theirs.")
+    media: list[ProductMediaInput] | None = strawberry.field(
+        default=None, description="Replaces the media list, in this order (an empty list removes them all).")
+    seo: SeoInput | None = strawberry.field(default=None, description="Replaces the search engine texts.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
+
+
+@strawberry.input(description="Add a variant to a product.")
+class ProductVariantCreateInput:
+    product_id: strawberry.ID = strawberry.field(description="The product.")
+    sku: str = strawberry.field(description="Stock keeping unit, unique in the catalog, at most 64 characters.")
+    name: str = strawberry.field(description="Variant name, at most 200 characters.")
+    price: Decimal = strawberry.field(description="List price of one unit: 0 to 99999999.99, two decimal places.")
+    options: list[VariantOptionInput] | None = strawberry.field(default=None, description="Option values.")
+    weight_grams: int | None = strawberry.field(default=None, description="Grams, 0 to 10,000,000.")
+    stock: list[StockInput] | None = strawberry.field(default=None, description="Initial units per warehouse.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
+
+
+@strawberry.input(description="Change a variant; omitted fields stay as they are.")
+class ProductVariantUpdateInput:
+    variant_id: strawberry.ID = strawberry.field(description="The variant to change.")
+    sku: str | None = strawberry.field(default=None, description="New SKU, unique in the catalog.")
+    name: str | None = strawberry.field(default=None, description="New name.")
+    price: Decimal | None = strawberry.field(
+        default=None, description="A new list price; carts re-price at once, placed orders keep theirs.")
+    options: list[VariantOptionInput] | None = strawberry.field(
+        default=None, description="Replaces the option values.")
+    weight_grams: int | None = strawberry.field(default=None, description="Grams, 0 to 10,000,000.")
+    is_archived: bool | None = strawberry.field(
+        default=None, description="Archive (hide from shoppers and new cart lines) or bring back.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
@@ -191,6 +244,14 @@ class ProductFilter:
     max_price: Decimal | None = strawberry.field(default=None, description="Lowest variant list price at most this.")
     status: list[ProductStatus] | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Staff only; shoppers always see ACTIVE products published on their channel.")
+    options: list["OptionFilter"] | None = strawberry.field(
+        default=None, description="Every entry must match (AND across options, OR within one option's values).")
+
+
+@strawberry.input(description="Products having any of these values for an option.")
+class OptionFilter:
+    name: str = strawberry.field(description="Option name, e.g. Size.")
+    values: list[str] = strawberry.field(description="Any of these values (1 to 50).")
 
 
 @strawberry.enum(description="Fields a product list can be sorted by.")

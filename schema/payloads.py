@@ -43,6 +43,13 @@ class ProductPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
+@strawberry.type(description="Result of a variant mutation.")
+class ProductVariantPayload:
+    variant: ProductVariant | None = strawberry.field(
+        default=None, description="The variant created or changed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
+
+
 @strawberry.type(description="Result of a stock mutation.")
 class StockPayload:
     variant: ProductVariant | None = strawberry.field(

@@ -20,8 +20,10 @@ from models import (
     DeliveryMethod,
     Product,
     ProductChannelListing,
+    ProductMedia,
     ProductVariant,
     Stock,
+    VariantOption,
     Warehouse,
     campaign_channels,
     campaign_products,
@@ -31,6 +33,7 @@ from models import (
 CATEGORY_COLUMNS = (Category.id, Category.parent_id, Category.name, Category.slug, Category.description,
                     Category.path)
 VARIANT_COLUMNS = (ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.name,
+                   ProductVariant.weight_grams, ProductVariant.is_archived,
                    ProductVariant.price)
 
 
@@ -73,9 +76,25 @@ class CatalogLoaders:
         self.category_by_slug = one_per_key(
             db, lambda slugs: select(*CATEGORY_COLUMNS).where(Category.slug.in_(slugs)), key="slug")
         self.variant = one_per_key(db, lambda ids: select(*VARIANT_COLUMNS).where(ProductVariant.id.in_(ids)))
+        shown_variants = [] if audience.staff else [ProductVariant.is_archived.is_(False)]
         self.variants_by_product = many_per_key(
-            db, lambda ids: select(*VARIANT_COLUMNS).where(ProductVariant.product_id.in_(ids))
+            db, lambda ids: select(*VARIANT_COLUMNS).where(ProductVariant.product_id.in_(ids), *shown_variants)
             .order_by(ProductVariant.id), key="product_id")
+        self.options_by_variant = many_per_key(
+            db, lambda ids: select(VariantOption.variant_id, VariantOption.name, VariantOption.value)
+            .where(VariantOption.variant_id.in_(ids)).order_by(VariantOption.position), key="variant_id")
+        # A product's options: the names and values its (shown) variants use, in variant order.
+        self.options_by_product = many_per_key(
+            db, lambda ids: select(ProductVariant.product_id, VariantOption.name, VariantOption.value)
+            .join(VariantOption, VariantOption.variant_id == ProductVariant.id)
+            .where(ProductVariant.product_id.in_(ids), *shown_variants)
+            .order_by(ProductVariant.id, VariantOption.position), key="product_id")
+        self.media_by_product = many_per_key(
+            db, lambda ids: select(ProductMedia.product_id, ProductMedia.url, ProductMedia.alt, ProductMedia.sort_order)
+            .where(ProductMedia.product_id.in_(ids)).order_by(ProductMedia.sort_order), key="product_id")
+        self.stock_levels = many_per_key(
+            db, lambda ids: select(Stock.variant_id, Stock.warehouse_id, Stock.on_hand, Stock.allocated)
+            .where(Stock.variant_id.in_(ids)).order_by(Stock.warehouse_id), key="variant_id")
         self.quantity_available = value_per_key(
             db, lambda ids: select(Stock.variant_id, func.sum(Stock.on_hand - Stock.allocated))
             .where(Stock.variant_id.in_(ids)).group_by(Stock.variant_id), default=0)

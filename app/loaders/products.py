@@ -1,11 +1,11 @@
 """The product listing: filters, sorts and keyset pages, as Core statements (no ORM on reads)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, literal, not_, or_, select
 
 from app.domain.states import ProductStatus
 from app.pagination import Listing
@@ -17,11 +17,13 @@ from models import (
     ProductChannelListing,
     ProductVariant,
     Stock,
+    VariantOption,
     campaign_products,
 )
 
 PRODUCT_COLUMNS = (Product.id, Product.category_id, Product.name, Product.slug, Product.description,
-                   Product.min_price, Product.status, Product.created_at, Product.updated_at)
+                   Product.min_price, Product.status, Product.seo_title, Product.seo_description,
+                   Product.created_at, Product.updated_at)
 SEARCH_MAX = 200
 
 
@@ -73,6 +75,8 @@ class ProductFilter:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     statuses: tuple[ProductStatus, ...] = ()  # staff only; shoppers see ACTIVE products
+    # (option name, values): AND across options, OR within one option's values
+    options: tuple[tuple[str, tuple[str, ...]], ...] = ()
     audience: Audience = STAFF
     # An id that decodes to nothing of the right type: the result is empty, not an error.
     impossible: bool = False
@@ -108,6 +112,36 @@ def campaign_product_condition(campaign_id: int) -> ColumnElement[bool]:
                 or_(not_(has_scope), Product.id.in_(scoped)))
 
 
+def option_condition(name: str, values: tuple[str, ...]) -> ColumnElement[bool]:
+    """Products with a variant on sale whose option `name` has one of `values`."""
+    return exists().where(ProductVariant.product_id == Product.id, ProductVariant.is_archived.is_(False),
+                          VariantOption.variant_id == ProductVariant.id, VariantOption.name == name,
+                          VariantOption.value.in_(values))
+
+
+def facet_counts(flt: ProductFilter) -> list[Select[Any]]:
+    """Statements giving (name, value, products, first variant id) for the facets of a filtered
+    list: over every product matching the filter, each selected option's values counted as if that
+    option were not selected (so its other values show what choosing them would give). One
+    statement for the options not selected, one per selected option."""
+    selected = [name for name, _ in flt.options]
+
+    def counts(matching: ProductFilter, names: ColumnElement[bool]) -> Select[Any]:
+        products = select(Product.id).where(*conditions(matching))
+        return (select(VariantOption.name, VariantOption.value,
+                       func.count(distinct(ProductVariant.product_id)).label("products"),
+                       func.min(ProductVariant.id).label("first_variant"))
+                .join(ProductVariant, ProductVariant.id == VariantOption.variant_id)
+                .where(ProductVariant.product_id.in_(products), ProductVariant.is_archived.is_(False), names)
+                .group_by(VariantOption.name, VariantOption.value))
+
+    statements = [counts(flt, VariantOption.name.not_in(selected) if selected else literal(True))]
+    for name in selected:
+        others = replace(flt, options=tuple(o for o in flt.options if o[0] != name))
+        statements.append(counts(others, VariantOption.name == name))
+    return statements
+
+
 def conditions(flt: ProductFilter) -> list[ColumnElement[bool]]:
     if flt.impossible:
         return [literal(False)]
@@ -128,4 +162,6 @@ def conditions(flt: ProductFilter) -> list[ColumnElement[bool]]:
         found.append(Product.min_price <= flt.max_price)
     if flt.statuses:
         found.append(Product.status.in_(flt.statuses))
+    for name, values in flt.options:
+        found.append(option_condition(name, values))
     return found + audience_conditions(flt.audience)

@@ -29,10 +29,11 @@ class CheckoutFacts:
     promo_problem: str | None
 
 
-def sellable(*, status: str, is_published: bool | None, available_from: datetime | None, now: datetime) -> bool:
-    """A product can be bought on a channel when it is ACTIVE, published there (no listing row:
-    published) and its availableForPurchaseAt, if any, has come."""
-    return (status == ProductStatus.ACTIVE and is_published is not False
+def sellable(*, status: str, is_published: bool | None, available_from: datetime | None, now: datetime,
+             variant_archived: bool = False) -> bool:
+    """A variant can be bought on a channel when it is not archived and its product is ACTIVE,
+    published there (no listing row: published) and its availableForPurchaseAt, if any, has come."""
+    return (not variant_archived and status == ProductStatus.ACTIVE and is_published is not False
             and (available_from is None or available_from <= now))
 
 

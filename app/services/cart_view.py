@@ -88,7 +88,7 @@ async def view_carts(conn: Any, carts: Sequence[Any], *, now: datetime,
     line_rows = (await conn.execute(
         select(CartLine.id, CartLine.cart_id, CartLine.variant_id, CartLine.quantity, ProductVariant.product_id,
                ProductVariant.name.label("variant_name"), ProductVariant.sku, ProductVariant.price,
-               Product.name.label("product_name"), available.c.available, Product.status,
+               Product.name.label("product_name"), available.c.available, Product.status, ProductVariant.is_archived,
                ProductChannelListing.is_published, ProductChannelListing.available_for_purchase_at)
         .join(Cart, Cart.id == CartLine.cart_id)
         .join(ProductVariant, ProductVariant.id == CartLine.variant_id)
@@ -104,7 +104,8 @@ async def view_carts(conn: Any, carts: Sequence[Any], *, now: datetime,
             variant_name=r.variant_name, sku=r.sku, quantity=r.quantity, unit_price=r.price,
             total=(r.price * r.quantity).quantize(Decimal("0.01")), available=max(0, int(r.available)),
             sellable=sellable(status=r.status, is_published=r.is_published,
-                              available_from=r.available_for_purchase_at, now=now)))
+                              available_from=r.available_for_purchase_at, now=now,
+                              variant_archived=r.is_archived)))
     method_ids = {c.delivery_method_id for c in carts if c.delivery_method_id is not None}
     prices = dict((await conn.execute(select(DeliveryMethod.id, DeliveryMethod.price)
                                       .where(DeliveryMethod.id.in_(method_ids)))).all()) if method_ids else {}

@@ -11,12 +11,12 @@ from sqlalchemy import delete, func, select
 from app.domain.campaigns import RUNNING_STATUSES
 from app.domain.carts import CHANGEABLE, MAX_LINE_QUANTITY, effective_status
 from app.domain.errors import DomainError, ErrorCode
-from app.domain.states import CART_TRANSITIONS, CartStatus, transition
+from app.domain.states import CART_TRANSITIONS, CartStatus, ProductStatus, transition
 from app.domain.validation import CODE_MAX, NAME_MAX, Checker
 from app.policy.reads import may_read_campaign_code
 from app.services.cart_view import CartView, view_carts
 from app.services.unit_of_work import UnitOfWork
-from models import Campaign, Cart, CartLine, Channel, DeliveryMethod, ProductVariant
+from models import Campaign, Cart, CartLine, Channel, DeliveryMethod, Product, ProductVariant
 
 UTM_MAX = 200
 ADDRESS_FIELDS = {"name": NAME_MAX, "line1": NAME_MAX, "line2": NAME_MAX, "city": 100, "postalCode": 20,
@@ -77,9 +77,12 @@ async def refresh(uow: UnitOfWork, cart: Cart, *, abandon_after: timedelta) -> C
 
 
 async def _variants_exist(uow: UnitOfWork, lines: Sequence[LineChange], field: str) -> None:
+    """Variants a shopper may add: not archived, of an ACTIVE product (others are not shown either)."""
     wanted = {line.target_id for line in lines}
     found = set((await uow.session.execute(
-        select(ProductVariant.id).where(ProductVariant.id.in_(wanted)))).scalars())
+        select(ProductVariant.id).join(Product, Product.id == ProductVariant.product_id)
+        .where(ProductVariant.id.in_(wanted), ProductVariant.is_archived.is_(False),
+               Product.status == ProductStatus.ACTIVE))).scalars())
     missing = [i for i, line in enumerate(lines) if line.target_id not in found]
     if missing:
         raise DomainError([DomainError.of(ErrorCode.NOT_FOUND, "That product variant does not exist.",

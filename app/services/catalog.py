@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from app.domain.errors import DomainError, ErrorCode, Problem
 from app.domain.money import round_money
@@ -15,7 +16,17 @@ from app.domain.validation import CODE_MAX, NAME_MAX, TEXT_MAX, Checker, slugify
 from app.policy.permissions import Permission
 from app.services.common import require, unique_guard
 from app.services.unit_of_work import UnitOfWork
-from models import Category, Channel, Product, ProductChannelListing, ProductVariant, Stock, Warehouse
+from models import (
+    Category,
+    Channel,
+    Product,
+    ProductChannelListing,
+    ProductMedia,
+    ProductVariant,
+    Stock,
+    VariantOption,
+    Warehouse,
+)
 
 MAX_STOCK = 1_000_000_000
 
@@ -80,6 +91,109 @@ class VariantSpec:
     name: str
     price: Decimal
     stock: Sequence[StockLevel] = ()
+    options: Sequence["OptionSpec"] = ()
+    weight_grams: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    name: str  # Size
+    value: str  # M
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSpec:
+    url: str
+    alt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeoSpec:
+    title: str | None = None
+    description: str | None = None
+
+
+MAX_OPTIONS = 10
+OPTION_MAX = 100
+URL_MAX = 2000
+ALT_MAX = 500
+SEO_TITLE_MAX = 200
+SEO_DESCRIPTION_MAX = 1000
+MAX_WEIGHT_GRAMS = 10_000_000
+
+
+def _check_options(at: Checker, options: Sequence[OptionSpec]) -> list[OptionSpec]:
+    """Trimmed option values, each option name once per variant (compared without case)."""
+    if len(options) > MAX_OPTIONS:
+        at.add(ErrorCode.INVALID, f"A variant has at most {MAX_OPTIONS} options.", "options")
+        return []
+    names: set[str] = set()
+    checked: list[OptionSpec] = []
+    for k, option in enumerate(options):
+        here = at.at("options", k)
+        name = here.text(option.name, "name", label="Option name", max_length=OPTION_MAX, required=True)
+        value = here.text(option.value, "value", label="Option value", max_length=OPTION_MAX, required=True)
+        if name is not None and name.casefold() in names:
+            here.add(ErrorCode.INVALID, f"Option {name} is given twice.", "name")
+        elif name is not None and value is not None:
+            names.add(name.casefold())
+            checked.append(OptionSpec(name, value))
+    return checked
+
+
+def _check_media(check: Checker, media: Sequence[MediaSpec] | None) -> list[MediaSpec] | None:
+    """http(s) URLs with optional alt text, in order; None when not given."""
+    if media is None:
+        return None
+    checked: list[MediaSpec] = []
+    for i, item in enumerate(check.items(media, "media", label="media")):
+        here = check.at("media", i)
+        url = here.text(item.url, "url", label="Media URL", max_length=URL_MAX, required=True)
+        alt = here.text(item.alt, "alt", label="Alt text", max_length=ALT_MAX)
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+                here.add(ErrorCode.INVALID, "Media URL must be an http or https URL.", "url")
+                continue
+            checked.append(MediaSpec(url, alt))
+    return checked
+
+
+def _check_seo(check: Checker, seo: SeoSpec | None) -> SeoSpec | None:
+    if seo is None:
+        return None
+    here = check.at("seo")
+    return SeoSpec(here.text(seo.title, "title", label="SEO title", max_length=SEO_TITLE_MAX),
+                   here.text(seo.description, "description", label="SEO description",
+                             max_length=SEO_DESCRIPTION_MAX, multiline=True))
+
+
+async def _write_options(uow: UnitOfWork, variant_id: int, options: Sequence[OptionSpec]) -> None:
+    await uow.session.execute(delete(VariantOption).where(VariantOption.variant_id == variant_id))
+    if options:
+        await uow.session.execute(insert(VariantOption), [
+            {"variant_id": variant_id, "name": o.name, "value": o.value, "position": k}
+            for k, o in enumerate(options)])
+
+
+async def _write_media(uow: UnitOfWork, product_id: int, media: Sequence[MediaSpec]) -> None:
+    await uow.session.execute(delete(ProductMedia).where(ProductMedia.product_id == product_id))
+    if media:
+        await uow.session.execute(insert(ProductMedia), [
+            {"product_id": product_id, "url": m.url, "alt": m.alt, "sort_order": k} for k, m in enumerate(media)])
+
+
+async def _refresh_min_price(uow: UnitOfWork, product_id: int) -> None:
+    """Product.min_price: the lowest list price of its variants on sale (all of them when every
+    variant is archived, so the product keeps a price for staff and reports)."""
+    session = uow.session
+    on_sale = await session.scalar(select(func.min(ProductVariant.price)).where(
+        ProductVariant.product_id == product_id, ProductVariant.is_archived.is_(False)))
+    lowest = on_sale if on_sale is not None else await session.scalar(
+        select(func.min(ProductVariant.price)).where(ProductVariant.product_id == product_id))
+    if lowest is not None:
+        await session.execute(update(Product).where(Product.id == product_id).values(min_price=lowest)
+                              .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +244,8 @@ def _listing_data(listings: dict[int, ListingSpec]) -> dict[str, Any]:
 async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, description: str | None,
                          category_id: int | None, variants: Sequence[VariantSpec],
                          status: ProductStatus = ProductStatus.ACTIVE,
-                         listings: Sequence[ListingSpec] = ()) -> Product:
+                         listings: Sequence[ListingSpec] = (), media: Sequence[MediaSpec] | None = None,
+                         seo: SeoSpec | None = None) -> Product:
     check = Checker()
     name_ = check.text(name, "name", label="Name", max_length=NAME_MAX, required=True)
     slug_ = check.slug(slug, "slug")
@@ -148,6 +263,10 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
         at.amount(spec.price, "price", label="Price", required=True)
         for j, level in enumerate(at.items(spec.stock, "stock", label="stock")):
             at.at("stock", j).count(level.quantity, "quantity", label="Stock quantity", maximum=MAX_STOCK)
+        _check_options(at, spec.options)
+        at.count(spec.weight_grams, "weightGrams", label="Weight", maximum=MAX_WEIGHT_GRAMS)
+    media_ = _check_media(check, media)
+    seo_ = _check_seo(check, seo)
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_CATALOG)
     session = uow.session
@@ -175,6 +294,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
     elif await session.scalar(select(Product.id).where(Product.slug == slug_)):
         raise DomainError.of(ErrorCode.INVALID, message, "input", "slug")
     product = Product(name=name_, slug=slug_, description=description_, status=status,
+                      seo_title=seo_.title if seo_ else None, seo_description=seo_.description if seo_ else None,
                       category_id=category.id if category else None,
                       min_price=round_money(min(spec.price for spec in specs)), created_at=uow.now, updated_at=uow.now)
     async with unique_guard(message, "slug"):
@@ -182,20 +302,25 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
         await session.flush()
         for spec in specs:
             variant = ProductVariant(product_id=product.id, sku=spec.sku.strip(), name=spec.name.strip(),
-                                     price=round_money(spec.price), created_at=uow.now)
+                                     price=round_money(spec.price), weight_grams=spec.weight_grams,
+                                     is_archived=False, created_at=uow.now)
             session.add(variant)
             await session.flush()
+            await _write_options(uow, variant.id, _check_options(Checker(), spec.options))
             if spec.stock:
                 await session.execute(insert(Stock), [
                     {"variant_id": variant.id, "warehouse_id": level.warehouse_id,
                      "on_hand": level.quantity, "allocated": 0}
                     for level in _merge_levels(spec.stock)])
         await _set_listings(uow, product.id, channel_listings)
+        await _write_media(uow, product.id, media_ or [])
     uow.audit(action="product.create", subject_type="Product", subject_id=product.id, data={
         "name": product.name, "slug": product.slug, "categoryId": product.category_id, "status": product.status,
         "channelListings": _listing_data(channel_listings),
-        "variants": [{"sku": s.sku, "price": str(s.price),
+        "variants": [{"sku": s.sku, "price": str(s.price), "options": {o.name: o.value for o in s.options},
+                      "weightGrams": s.weight_grams,
                       "stock": {str(lv.warehouse_id): lv.quantity for lv in s.stock}} for s in specs],
+        "media": [m.url for m in media_ or []], "seo": {"title": product.seo_title, "description": product.seo_description},
     })
     await uow.commit(product)
     return product
@@ -210,7 +335,8 @@ def _merge_levels(levels: Sequence[StockLevel]) -> list[StockLevel]:
 
 async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, description: str | None,
                          category_id: int | None, slug: str | None = None, status: ProductStatus | None = None,
-                         listings: Sequence[ListingSpec] | None = None) -> Product:
+                         listings: Sequence[ListingSpec] | None = None, media: Sequence[MediaSpec] | None = None,
+                         seo: SeoSpec | None = None) -> Product:
     """Change what is given; audited with the values before and after. The status moves by the
     product status table; listings are set for the channels named (others keep theirs)."""
     check = Checker()
@@ -219,6 +345,8 @@ async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, 
         check.add(ErrorCode.REQUIRED, "Name cannot be blank.", "name")
     description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX, multiline=True)
     slug_ = check.slug(slug, "slug") if slug is not None else None
+    media_ = _check_media(check, media)
+    seo_ = _check_seo(check, seo)
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_CATALOG)
     session = uow.session
@@ -229,8 +357,14 @@ async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, 
     category = await _category_or_error(uow, category_id, "categoryId")
     old_listings = {r.channel_id: r for r in (await session.execute(
         select(ProductChannelListing).where(ProductChannelListing.product_id == product.id))).scalars()}
-    before = {"name": product.name, "slug": product.slug, "description": product.description,
-              "categoryId": product.category_id, "status": product.status}
+    before: dict[str, Any] = {"name": product.name, "slug": product.slug, "description": product.description,
+                              "categoryId": product.category_id, "status": product.status}
+    if media_ is not None:
+        before["media"] = list((await session.execute(select(ProductMedia.url).where(
+            ProductMedia.product_id == product.id).order_by(ProductMedia.sort_order))).scalars())
+    if seo_ is not None:
+        before["seo"] = {"title": product.seo_title, "description": product.seo_description}
+        product.seo_title, product.seo_description = seo_.title, seo_.description
     if status is not None and status != product.status:
         product.status = transition(PRODUCT_TRANSITIONS, ProductStatus(product.status), status, subject="product")
     if name_ is not None:
@@ -248,8 +382,13 @@ async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, 
     async with unique_guard(message, "slug"):
         await session.flush()
     await _set_listings(uow, product.id, channel_listings)
-    after = {"name": product.name, "slug": product.slug, "description": product.description,
-             "categoryId": product.category_id, "status": product.status}
+    after: dict[str, Any] = {"name": product.name, "slug": product.slug, "description": product.description,
+                             "categoryId": product.category_id, "status": product.status}
+    if media_ is not None:
+        await _write_media(uow, product.id, media_)
+        after["media"] = [m.url for m in media_]
+    if seo_ is not None:
+        after["seo"] = {"title": product.seo_title, "description": product.seo_description}
     if channel_listings:
         names = dict((await session.execute(select(Channel.id, Channel.slug)
                                             .where(Channel.id.in_(list(channel_listings))))).all())
@@ -307,3 +446,115 @@ async def set_stock(*, uow: UnitOfWork, variant_id: int, warehouse_id: int, quan
     return variant
 
 
+
+
+async def _variant_or_error(uow: UnitOfWork, variant_id: int) -> ProductVariant:
+    variant = await uow.session.get(ProductVariant, variant_id, with_for_update=True)
+    if variant is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That variant does not exist.", "input", "variantId")
+    return variant
+
+
+async def _sku_free(uow: UnitOfWork, sku: str, *, other_than: int | None = None) -> None:
+    taken = select(ProductVariant.id).where(ProductVariant.sku == sku)
+    if other_than is not None:
+        taken = taken.where(ProductVariant.id != other_than)
+    if await uow.session.scalar(taken):
+        raise DomainError.of(ErrorCode.INVALID, f"SKU {sku} is already in use.", "input", "sku")
+
+
+async def _variant_options(uow: UnitOfWork, variant_id: int) -> dict[str, str]:
+    rows = await uow.session.execute(select(VariantOption.name, VariantOption.value)
+                                     .where(VariantOption.variant_id == variant_id).order_by(VariantOption.position))
+    return dict(rows.all())
+
+
+async def create_variant(*, uow: UnitOfWork, product_id: int, spec: VariantSpec) -> ProductVariant:
+    """Add a variant to a product (MERCHANDISER, ADMIN); the product's lowest price follows."""
+    check = Checker()
+    sku = check.text(spec.sku, "sku", label="SKU", max_length=CODE_MAX, required=True)
+    name = check.text(spec.name, "name", label="Variant name", max_length=NAME_MAX, required=True)
+    check.amount(spec.price, "price", label="Price", required=True)
+    options = _check_options(check, spec.options)
+    check.count(spec.weight_grams, "weightGrams", label="Weight", maximum=MAX_WEIGHT_GRAMS)
+    for j, level in enumerate(check.items(spec.stock, "stock", label="stock")):
+        check.at("stock", j).count(level.quantity, "quantity", label="Stock quantity", maximum=MAX_STOCK)
+    check.raise_if_any()
+    require(uow.actor, Permission.MANAGE_CATALOG)
+    session = uow.session
+    product = await session.get(Product, product_id, with_for_update=True)
+    if product is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That product does not exist.", "input", "productId")
+    assert sku is not None and name is not None
+    await _sku_free(uow, sku)
+    warehouse_ids = {level.warehouse_id for level in spec.stock}
+    known = set((await session.execute(select(Warehouse.id).where(Warehouse.id.in_(warehouse_ids)))).scalars())
+    if warehouse_ids - known:
+        raise DomainError([Problem(ErrorCode.NOT_FOUND, "That warehouse does not exist.",
+                                   ("input", "stock", str(j), "warehouseId"))
+                           for j, level in enumerate(spec.stock) if level.warehouse_id not in known])
+    variant = ProductVariant(product_id=product.id, sku=sku, name=name, price=round_money(spec.price),
+                             weight_grams=spec.weight_grams, is_archived=False, created_at=uow.now)
+    async with unique_guard(f"SKU {sku} is already in use.", "sku"):
+        session.add(variant)
+        await session.flush()
+    await _write_options(uow, variant.id, options)
+    if spec.stock:
+        await session.execute(insert(Stock), [
+            {"variant_id": variant.id, "warehouse_id": level.warehouse_id, "on_hand": level.quantity, "allocated": 0}
+            for level in _merge_levels(spec.stock)])
+    await _refresh_min_price(uow, product.id)
+    product.updated_at = uow.now
+    uow.audit(action="variant.create", subject_type="ProductVariant", subject_id=variant.id, data={
+        "productId": product.id, "sku": sku, "name": name, "price": str(variant.price),
+        "options": {o.name: o.value for o in options}, "weightGrams": spec.weight_grams,
+        "stock": {str(lv.warehouse_id): lv.quantity for lv in spec.stock}})
+    await uow.commit(variant)
+    return variant
+
+
+async def update_variant(*, uow: UnitOfWork, variant_id: int, sku: str | None = None, name: str | None = None,
+                         price: Decimal | None = None, options: Sequence[OptionSpec] | None = None,
+                         weight_grams: int | None = None, is_archived: bool | None = None) -> ProductVariant:
+    """Change a variant (MERCHANDISER, ADMIN). A new price re-prices open carts on their next read
+    (carts read list prices live); placed orders keep the prices they were placed at. Archiving
+    hides the variant from shoppers and from new cart lines; carts holding it show a problem."""
+    check = Checker()
+    sku_ = check.text(sku, "sku", label="SKU", max_length=CODE_MAX, required=True) if sku is not None else None
+    name_ = check.text(name, "name", label="Variant name", max_length=NAME_MAX, required=True) \
+        if name is not None else None
+    if price is not None:
+        check.amount(price, "price", label="Price", required=True)
+    options_ = _check_options(check, options) if options is not None else None
+    check.count(weight_grams, "weightGrams", label="Weight", maximum=MAX_WEIGHT_GRAMS)
+    check.raise_if_any()
+    require(uow.actor, Permission.MANAGE_CATALOG)
+    variant = await _variant_or_error(uow, variant_id)
+    before: dict[str, Any] = {"sku": variant.sku, "name": variant.name, "price": str(variant.price),
+                              "weightGrams": variant.weight_grams, "isArchived": variant.is_archived,
+                              "options": await _variant_options(uow, variant.id)}
+    if sku_ is not None and sku_ != variant.sku:
+        await _sku_free(uow, sku_, other_than=variant.id)
+        variant.sku = sku_
+    if name_ is not None:
+        variant.name = name_
+    if price is not None:
+        variant.price = round_money(price)
+    if weight_grams is not None:
+        variant.weight_grams = weight_grams
+    if is_archived is not None:
+        variant.is_archived = is_archived
+    async with unique_guard(f"SKU {variant.sku} is already in use.", "sku"):
+        await uow.session.flush()
+    if options_ is not None:
+        await _write_options(uow, variant.id, options_)
+    await _refresh_min_price(uow, variant.product_id)
+    await uow.session.execute(update(Product).where(Product.id == variant.product_id).values(updated_at=uow.now)
+                              .execution_options(synchronize_session=False))
+    after: dict[str, Any] = {"sku": variant.sku, "name": variant.name, "price": str(variant.price),
+                             "weightGrams": variant.weight_grams, "isArchived": variant.is_archived,
+                             "options": await _variant_options(uow, variant.id)}
+    uow.audit(action="variant.update", subject_type="ProductVariant", subject_id=variant.id,
+              data={"before": before, "after": after})
+    await uow.commit(variant)
+    return variant

@@ -443,6 +443,11 @@ NESTED_FIELDS: dict[str, Nested | str] = {
     "KpiRow.channel": Nested("kpi_row", "channel", EVERYONE),
     "KpiRow.campaign": Nested("kpi_row", "campaign_scheduled", CAMPAIGN_STAFF),
     "Viewer.customer": "built by the root field me for the viewer's own record: ROOT_FIELDS['me']",
+    "ProductChannelListing.channel": ("a channel (public, as Cart.channel); the listings themselves follow "
+                                      "Product.channelListings: staff see every channel's, shoppers the published "
+                                      "ones (tests/api/test_product_publishing.py)"),
+    "StockLevel.warehouse": ("reached only through ProductVariant.stockLevels, which refuses all but staff "
+                             "(Readable.STOCK) before a warehouse is read (tests/api/test_catalog_depth.py)"),
     "OrderUpdate.order": "a subscription payload, read per event: SUBSCRIPTIONS",
     "FulfillmentUpdate.fulfillment": "a subscription payload, read per event: SUBSCRIPTIONS",
 }

@@ -125,6 +125,8 @@ MATRIX: dict[str, Rule] = {
     "productCreate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW,
                           subject="a new product, one variant with stock in the warehouse"),
     "productUpdate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="rename an existing product"),
+    "productVariantCreate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="a new variant of an existing product"),
+    "productVariantUpdate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="a new price for an existing variant"),
     "stockSet": rule(FULFILLMENT, MERCHANDISER, ADMIN, row="stock: FULFILLMENT, MERCHANDISER, ADMIN",
                      subject="units on hand of an existing variant in an existing warehouse"),
     "campaignCreate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW,
@@ -369,6 +371,15 @@ async def product_update(w: World) -> dict[str, Any]:
     return {"productId": w.gid("Product", w.shop.products["tee"]), "name": "Organic Tee"}
 
 
+async def product_variant_create(w: World) -> dict[str, Any]:
+    return {"productId": w.gid("Product", w.shop.products["tee"]), "sku": f"TEE-XL-{w.unique()}", "name": "XL",
+            "price": "22.00", "options": [{"name": "Size", "value": "XL"}]}
+
+
+async def product_variant_update(w: World) -> dict[str, Any]:
+    return {"variantId": w.shop.variant_gid("TEE-0"), "price": f"{20 + w.unique()}.00"}
+
+
 async def stock_set(w: World) -> dict[str, Any]:
     return {"variantId": w.shop.variant_gid("TEE-0"), "warehouseId": w.gid("Warehouse", w.shop.warehouse),
             "quantity": 90 + w.unique(), "reason": "Recount"}
@@ -516,6 +527,8 @@ BUILDERS: dict[str, Builder] = {
     "categoryCreate": category_create,
     "productCreate": product_create,
     "productUpdate": product_update,
+    "productVariantCreate": product_variant_create,
+    "productVariantUpdate": product_variant_update,
     "stockSet": stock_set,
     "campaignCreate": campaign_create,
     "campaignStatusUpdate": campaign_status_update,
