@@ -206,7 +206,9 @@ class ListingSpec:
 async def _channel_listings(uow: UnitOfWork, check: Checker, listings: Sequence[ListingSpec]) -> dict[int, ListingSpec]:
     """Channel id -> listing, each channel named once and known (INVALID / NOT_FOUND otherwise)."""
     specs = check.items(listings, "channelListings", label="channel listing")
-    slugs = [spec.channel.strip() for spec in specs]
+    slugs = [check.at("channelListings", i).slug(spec.channel, "channel", label="Channel", required=True) or ""
+             for i, spec in enumerate(specs)]
+    check.raise_if_any()
     known = dict((await uow.session.execute(select(Channel.slug, Channel.id).where(Channel.slug.in_(slugs)))).all())
     found: dict[int, ListingSpec] = {}
     for i, (slug, spec) in enumerate(zip(slugs, specs, strict=True)):

@@ -44,6 +44,7 @@ EXPECTED_STAFF: dict[Readable, set[Role]] = {
     Readable.CART: set(),
     Readable.WAREHOUSE: ALL_STAFF,
     Readable.STOCK: ALL_STAFF,
+    Readable.UNLISTED_PRODUCT: ALL_STAFF,
     Readable.APPROVAL: {R.SUPPORT, R.FULFILLMENT, R.MANAGER, R.ADMIN},
     Readable.APPROVAL_LIST: {R.MANAGER, R.ADMIN},
     Readable.AUDIT: {R.SUPPORT, R.MANAGER, R.ADMIN},
