@@ -14,7 +14,7 @@ from app.services import campaigns as campaign_service
 from resolvers.base import Info, currency, input_pk, write
 from schema.campaign import Campaign, CampaignStatus
 from schema.common import After, Connection, First
-from schema.inputs import CampaignCreateInput, CampaignStatusUpdateInput
+from schema.inputs import CampaignCreateInput, CampaignStatusUpdateInput, CampaignUpdateInput
 from schema.payloads import CampaignPayload
 
 
@@ -60,6 +60,23 @@ class CampaignMutation:
                 min_subtotal=input.min_subtotal, usage_limit=input.usage_limit, channels=input.channels,
                 product_ids=[input_pk(p, "Product", "productIds", str(i))
                              for i, p in enumerate(input.product_ids or [])])
+        return await write(info, CampaignPayload, input, run,
+                           lambda entity: {"campaign": Campaign.from_row(entity, currency(info))})
+
+    @strawberry.mutation(description="Change a campaign's terms (MERCHANDISER, ADMIN); a running campaign's change "
+                                     "applies to carts on their next pricing.")
+    async def campaign_update(
+        self, info: Info,
+        input: Annotated[CampaignUpdateInput, strawberry.argument(description="The campaign and its new terms.")],
+    ) -> CampaignPayload:
+        async def run(uow: Any) -> Any:
+            return await campaign_service.update_campaign(
+                uow=uow, campaign_id=input_pk(input.campaign_id, "Campaign", "campaignId"), name=input.name,
+                code=input.code, discount_value=input.discount_value, starts_at=input.starts_at,
+                ends_at=input.ends_at, min_subtotal=input.min_subtotal, usage_limit=input.usage_limit,
+                channels=input.channels,
+                product_ids=None if input.product_ids is None else [
+                    input_pk(p, "Product", "productIds", str(i)) for i, p in enumerate(input.product_ids)])
         return await write(info, CampaignPayload, input, run,
                            lambda entity: {"campaign": Campaign.from_row(entity, currency(info))})
 

@@ -25,6 +25,7 @@ from schema.common import After, Before, Connection, First, Last
 from schema.errors import PublicError
 from schema.inputs import (
     CategoryCreateInput,
+    CategoryUpdateInput,
     OptionFilter,
     ProductChannelListingInput,
     ProductCreateInput,
@@ -194,6 +195,19 @@ class CatalogMutation:
         async def run(uow: Any) -> Any:
             return await catalog_service.create_category(
                 uow=uow, name=input.name, slug=input.slug, description=input.description,
+                parent_id=input_pk(input.parent_id, "Category", "parentId"))
+        return await write(info, CategoryPayload, input, run,
+                           lambda entity: {"category": Category.from_row(entity)})
+
+    @strawberry.mutation(description="Change a category, or move it with its subcategories (MERCHANDISER, ADMIN).")
+    async def category_update(
+        self, info: Info,
+        input: Annotated[CategoryUpdateInput, strawberry.argument(description="The category and what to change.")],
+    ) -> CategoryPayload:
+        async def run(uow: Any) -> Any:
+            return await catalog_service.update_category(
+                uow=uow, category_id=input_pk(input.category_id, "Category", "categoryId"), name=input.name,
+                slug=input.slug, description=input.description,
                 parent_id=input_pk(input.parent_id, "Category", "parentId"))
         return await write(info, CategoryPayload, input, run,
                            lambda entity: {"category": Category.from_row(entity)})

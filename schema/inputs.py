@@ -173,6 +173,37 @@ class StockSetInput:
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
+@strawberry.input(description="Change a campaign's terms; omitted fields stay. An ENDED campaign cannot change.")
+class CampaignUpdateInput:
+    campaign_id: strawberry.ID = strawberry.field(description="The campaign.")
+    name: str | None = strawberry.field(default=None, description=NAME)
+    code: str | None = strawberry.field(default=None, description="New code: letters, digits, '-' and '_'.")
+    discount_value: Decimal | None = strawberry.field(
+        default=None, description="New value (a percentage at most 100, or an amount); not for FREE_SHIPPING's.")
+    starts_at: datetime | None = strawberry.field(default=None, description="New start.")
+    ends_at: datetime | None = strawberry.field(default=None, description="New end, after the start.")
+    min_subtotal: Decimal | None = strawberry.field(default=None, description="New minimum subtotal.")
+    usage_limit: int | None = strawberry.field(
+        default=None, description="New usage limit, at least the number of uses so far.")
+    channels: list[str] | None = strawberry.field(
+        default=None, description="Replaces the channel scope (slugs); an empty list: every channel.")
+    product_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Replaces the product scope; an empty list: the whole catalog.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
+
+
+@strawberry.input(description="Change a category; omitted fields stay as they are.")
+class CategoryUpdateInput:
+    category_id: strawberry.ID = strawberry.field(description="The category.")
+    name: str | None = strawberry.field(default=None, description=NAME)
+    slug: str | None = strawberry.field(default=None, description="New URL-safe unique name.")
+    description: str | None = strawberry.field(default=None, description=LONG_TEXT)
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Move it (with its subcategories) under this category; moving a category under "
+                                  "itself or one of its descendants is refused.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
+
+
 @strawberry.input(description="Create a campaign (in DRAFT).")
 class CampaignCreateInput:
     name: str = strawberry.field(description=NAME)

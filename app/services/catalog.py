@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 
 from app.domain.errors import DomainError, ErrorCode, Problem
 from app.domain.money import round_money
@@ -560,3 +560,57 @@ async def update_variant(*, uow: UnitOfWork, variant_id: int, sku: str | None = 
               data={"before": before, "after": after})
     await uow.commit(variant)
     return variant
+
+
+async def update_category(*, uow: UnitOfWork, category_id: int, name: str | None = None, slug: str | None = None,
+                          description: str | None = None, parent_id: int | None = None) -> Category:
+    """Change a category (MERCHANDISER, ADMIN); moving it under another moves its whole subtree.
+    A category never goes under itself or one of its descendants (INVALID on parentId)."""
+    check = Checker()
+    name_ = check.text(name, "name", label="Name", max_length=NAME_MAX, required=True) if name is not None else None
+    slug_ = check.slug(slug, "slug") if slug is not None else None
+    description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX, multiline=True)
+    check.raise_if_any()
+    require(uow.actor, Permission.MANAGE_CATALOG)
+    session = uow.session
+    # Both rows locked in id order: two moves racing (A under B, B under A) run one after the
+    # other, and the second sees the first's paths.
+    ids = sorted({category_id} | ({parent_id} if parent_id is not None else set()))
+    locked = {c.id: c for c in (await session.execute(
+        select(Category).where(Category.id.in_(ids)).order_by(Category.id).with_for_update())).scalars()}
+    category = locked.get(category_id)
+    if category is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That category does not exist.", "input", "categoryId")
+    before = {"name": category.name, "slug": category.slug, "description": category.description,
+              "parentId": category.parent_id}
+    if parent_id is not None and parent_id != category.parent_id:
+        parent = locked.get(parent_id)
+        if parent is None:
+            raise DomainError.of(ErrorCode.NOT_FOUND, "That category does not exist.", "input", "parentId")
+        if parent.path.startswith(category.path):
+            raise DomainError.of(ErrorCode.INVALID, "A category cannot go under itself or one of its subcategories.",
+                                 "input", "parentId")
+        old_path, new_path = category.path, f"{parent.path}{category.id}/"
+        await session.execute(
+            update(Category).where(Category.path.startswith(old_path, autoescape=True))
+            .values(path=literal(new_path) + func.substr(Category.path, len(old_path) + 1))
+            .execution_options(synchronize_session=False))
+        category.parent_id = parent.id
+        category.path = new_path
+    if name_ is not None:
+        category.name = name_
+    if description is not None:
+        category.description = description_
+    message = f"A category with slug '{slug_}' already exists."
+    if slug_ is not None and slug_ != category.slug:
+        if await session.scalar(select(Category.id).where(Category.slug == slug_, Category.id != category.id)):
+            raise DomainError.of(ErrorCode.INVALID, message, "input", "slug")
+        category.slug = slug_
+    async with unique_guard(message, "slug"):
+        await session.flush()
+    after = {"name": category.name, "slug": category.slug, "description": category.description,
+             "parentId": category.parent_id}
+    uow.audit(action="category.update", subject_type="Category", subject_id=category.id,
+              data={"before": before, "after": after})
+    await uow.commit(category)
+    return category

@@ -202,3 +202,56 @@ async def test_facet_counts_equal_a_brute_force_count(client: GraphQLClient, fac
     facets = {f["name"]: {v["value"]: v["count"] for v in f["values"]} for f in found["facets"]}
     assert facets == expected["facets"]
     assert all(count > 0 for values in facets.values() for count in values.values())
+
+
+CATEGORY_UPDATE = """mutation($input: CategoryUpdateInput!) { categoryUpdate(input: $input) {
+  category { slug parent { slug } } userErrors { code message field } } }"""
+CATEGORY_PRODUCTS = "query($slug: String!) { category(slug: $slug) { products(first: 50) { totalCount } } }"
+CAMPAIGN_UPDATE = """mutation($input: CampaignUpdateInput!) { campaignUpdate(input: $input) {
+  campaign { discountValue } userErrors { code message field } } }"""
+
+
+async def test_a_category_moves_with_its_subtree_and_never_under_itself(client: GraphQLClient) -> None:
+    db = client.db
+    token = client.token_for(await factory.make_user(db, "m@example.com", Role.MERCHANDISER))
+    apparel = await factory.make_category(db, "Apparel")
+    tops = await factory.make_category(db, "Tops", apparel)
+    tees = await factory.make_category(db, "Tees", tops)
+    footwear = await factory.make_category(db, "Footwear")
+    await factory.make_product(db, "Tee", prices=("10.00",), category_id=tees)
+    gid = lambda pk: encode_id("Category", pk)
+
+    for parent in (tops, tees):  # under itself, under its grandchild
+        refused = await client.data(CATEGORY_UPDATE, {"input": {"categoryId": gid(tops), "parentId": gid(parent)}},
+                                    token=token)
+        assert [(e["code"], e["field"]) for e in refused["categoryUpdate"]["userErrors"]] == [
+            ("INVALID", ["input", "parentId"])]
+
+    moved = await client.data(CATEGORY_UPDATE, {"input": {"categoryId": gid(tops), "parentId": gid(footwear)}},
+                              token=token)
+    assert moved["categoryUpdate"] == {"category": {"slug": "tops", "parent": {"slug": "footwear"}}, "userErrors": []}
+    count = lambda data: data["category"]["products"]["totalCount"]
+    assert count(await client.data(CATEGORY_PRODUCTS, {"slug": "footwear"})) == 1  # the tee, two levels down
+    assert count(await client.data(CATEGORY_PRODUCTS, {"slug": "apparel"})) == 0
+    back = await client.data(CATEGORY_UPDATE, {"input": {"categoryId": gid(footwear), "parentId": gid(tees)}},
+                             token=token)  # footwear now holds tees: it cannot go under it
+    assert [e["code"] for e in back["categoryUpdate"]["userErrors"]] == ["INVALID"]
+
+
+async def test_a_running_campaigns_new_terms_price_carts_at_once_and_an_ended_one_cannot_change(
+        shop: Shop) -> None:
+    token = await merch(shop)
+    campaign = await factory.make_campaign(shop.client.db, "Sale", percent="10")
+    cart_id = await shop.ready_cart({"TEE-0": 1})
+    assert (await shop.client.data(CART_QUERY, {"id": cart_id}))["cart"]["discount"] == {"amount": "2.00"}
+
+    changed = await shop.client.data(CAMPAIGN_UPDATE, {"input": {"campaignId": encode_id("Campaign", campaign),
+                                                                 "discountValue": "25"}}, token=token)
+    assert changed["campaignUpdate"]["userErrors"] == []
+    assert (await shop.client.data(CART_QUERY, {"id": cart_id}))["cart"]["discount"] == {"amount": "5.00"}
+
+    ended = await factory.make_campaign(shop.client.db, "Old sale", status="ENDED")
+    refused = await shop.client.data(CAMPAIGN_UPDATE, {"input": {"campaignId": encode_id("Campaign", ended),
+                                                                 "name": "Revived"}}, token=token)
+    assert [(e["code"], e["field"]) for e in refused["campaignUpdate"]["userErrors"]] == [
+        ("INVALID_TRANSITION", ["input", "campaignId"])]

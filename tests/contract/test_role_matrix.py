@@ -125,6 +125,8 @@ MATRIX: dict[str, Rule] = {
     "productCreate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW,
                           subject="a new product, one variant with stock in the warehouse"),
     "productUpdate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="rename an existing product"),
+    "categoryUpdate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="rename an existing category"),
+    "campaignUpdate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="a new value for a DRAFT campaign"),
     "productVariantCreate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="a new variant of an existing product"),
     "productVariantUpdate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="a new price for an existing variant"),
     "stockSet": rule(FULFILLMENT, MERCHANDISER, ADMIN, row="stock: FULFILLMENT, MERCHANDISER, ADMIN",
@@ -389,6 +391,16 @@ async def campaign_create(w: World) -> dict[str, Any]:
     return {"name": f"Spring {w.unique()}", "discountType": "PERCENTAGE", "discountValue": "10"}
 
 
+async def category_update(w: World) -> dict[str, Any]:
+    category = await factory.make_category(w.db, f"Caps {w.unique()}")
+    return {"categoryId": w.gid("Category", category), "name": f"Hats and caps {w.unique()}"}
+
+
+async def campaign_update(w: World) -> dict[str, Any]:
+    campaign = await factory.make_campaign(w.db, f"Draft sale {w.unique()}", status="DRAFT")
+    return {"campaignId": w.gid("Campaign", campaign), "discountValue": "15"}
+
+
 async def campaign_status_update(w: World) -> dict[str, Any]:
     campaign = await factory.make_campaign(w.db, f"Draft sale {w.unique()}", status="DRAFT")
     return {"campaignId": w.gid("Campaign", campaign), "status": "ACTIVE"}
@@ -528,6 +540,8 @@ BUILDERS: dict[str, Builder] = {
     "productCreate": product_create,
     "productUpdate": product_update,
     "productVariantCreate": product_variant_create,
+    "categoryUpdate": category_update,
+    "campaignUpdate": campaign_update,
     "productVariantUpdate": product_variant_update,
     "stockSet": stock_set,
     "campaignCreate": campaign_create,
