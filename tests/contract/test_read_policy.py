@@ -442,6 +442,8 @@ NESTED_FIELDS: dict[str, Nested | str] = {
     "Campaign.products": Nested("campaign_draft", "product", EVERYONE),
     "KpiRow.channel": Nested("kpi_row", "channel", EVERYONE),
     "KpiRow.campaign": Nested("kpi_row", "campaign_scheduled", CAMPAIGN_STAFF),
+    "ProductChannelListing.channel": ("a value Product.channelListings builds from the channel rows (channels are "
+                                      "for everyone); which listings show is that field's choice"),
     "Viewer.customer": "built by the root field me for the viewer's own record: ROOT_FIELDS['me']",
     "OrderUpdate.order": "a subscription payload, read per event: SUBSCRIPTIONS",
     "FulfillmentUpdate.fulfillment": "a subscription payload, read per event: SUBSCRIPTIONS",
