@@ -5,7 +5,14 @@ from models.audit import AuditEvent, OutboxEvent, OutboxSubjectSequence
 from models.base import Base
 from models.campaign import Campaign, campaign_channels, campaign_products
 from models.cart import Cart, CartLine
-from models.catalog import Category, Product, ProductChannelListing, ProductVariant
+from models.catalog import (
+    Category,
+    Collection,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    collection_products,
+)
 from models.channel import Channel, DeliveryMethod, Warehouse, delivery_method_channels
 from models.exceptions import OperationalException
 from models.fulfillment import Fulfillment, FulfillmentLine
@@ -25,6 +32,7 @@ __all__ = [
     "CartLine",
     "Category",
     "Channel",
+    "Collection",
     "Customer",
     "DeliveryMethod",
     "EcommerceOrder",
@@ -51,5 +59,6 @@ __all__ = [
     "WebhookEndpoint",
     "campaign_channels",
     "campaign_products",
+    "collection_products",
     "delivery_method_channels",
 ]
