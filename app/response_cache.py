@@ -18,7 +18,7 @@ import orjson
 from graphql import FieldNode, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
 
 PUBLIC_ROOT_FIELDS = frozenset({"products", "product", "categories", "category", "campaigns", "campaign",
-                                "channels", "__typename"})
+                                "collections", "collection", "channels", "__typename"})
 MAX_ENTRIES = 2048
 MAX_BODY = 1024 * 1024
 MAX_QUERY = 20_000

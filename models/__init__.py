@@ -7,11 +7,13 @@ from models.campaign import Campaign, campaign_channels, campaign_products
 from models.cart import Cart, CartLine
 from models.catalog import (
     Category,
+    Collection,
     Product,
     ProductChannelListing,
     ProductMedia,
     ProductVariant,
     VariantOption,
+    collection_products,
 )
 from models.channel import Channel, DeliveryMethod, Warehouse, delivery_method_channels
 from models.exceptions import OperationalException
@@ -32,6 +34,7 @@ __all__ = [
     "CartLine",
     "Category",
     "Channel",
+    "Collection",
     "Customer",
     "DeliveryMethod",
     "EcommerceOrder",
@@ -60,5 +63,6 @@ __all__ = [
     "WebhookEndpoint",
     "campaign_channels",
     "campaign_products",
+    "collection_products",
     "delivery_method_channels",
 ]

@@ -1,9 +1,9 @@
-"""The catalog: a category tree, products and their variants."""
+"""The catalog: a category tree, products and their variants, collections."""
 
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Amount, Base, UTCDateTime, utcnow
@@ -102,3 +102,30 @@ class ProductMedia(Base):
     url: Mapped[str] = mapped_column(String(2000))
     alt: Mapped[str | None] = mapped_column(String(500))
     sort_order: Mapped[int] = mapped_column()
+
+
+class Collection(Base):
+    """A curated, ordered list of products, published to shoppers or kept for staff."""
+
+    __tablename__ = "collections"
+    __table_args__ = (Index("ix_collections_name_id", "name", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    is_published: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# A collection's members in display order (`position` from 0); read in that order through
+# (collection_id, position, product_id), and per product (Product.collections) through product_id.
+collection_products = Table(
+    "collection_products",
+    Base.metadata,
+    Column("collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_collection_products_order", "collection_id", "position", "product_id"),
+)

@@ -1,4 +1,4 @@
-"""Storefront catalog queries and the catalog back office (categories, products, stock)."""
+"""Storefront catalog queries and the catalog back office (categories, products, collections, stock)."""
 
 from dataclasses import replace
 from decimal import Decimal
@@ -10,12 +10,14 @@ from app.domain.states import ProductStatus as DomainProductStatus
 from app.domain.validation import SLUG_MAX
 from app.ids import decode_int_id
 from app.loaders import products as listing
-from app.loaders.catalog import CATEGORIES
+from app.loaders.catalog import CATEGORIES, COLLECTIONS
 from app.policy.reads import may_read_campaign
 from app.services import catalog as catalog_service
+from app.services import collections as collection_service
 from resolvers.base import Info, currency, input_pk, query_pk, query_text, write
 from schema.catalog import (
     Category,
+    Collection,
     Product,
     ProductConnection,
     ProductVariant,
@@ -26,6 +28,9 @@ from schema.errors import PublicError
 from schema.inputs import (
     CategoryCreateInput,
     CategoryUpdateInput,
+    CollectionCreateInput,
+    CollectionProductsSetInput,
+    CollectionUpdateInput,
     OptionFilter,
     ProductChannelListingInput,
     ProductCreateInput,
@@ -41,7 +46,13 @@ from schema.inputs import (
     VariantOptionInput,
 )
 from schema.lookahead import selected_paths
-from schema.payloads import CategoryPayload, ProductPayload, ProductVariantPayload, StockPayload
+from schema.payloads import (
+    CategoryPayload,
+    CollectionPayload,
+    ProductPayload,
+    ProductVariantPayload,
+    StockPayload,
+)
 
 ID_OR = Annotated[strawberry.ID | None, strawberry.argument(
     description="Global id (it wins over slug); pass it or slug.")]
@@ -60,6 +71,7 @@ def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
         search=flt.search or None,
         category_id=query_pk(flt.category_id, "Category", "categoryId") if flt.category_id else None,
         campaign_id=query_pk(flt.campaign_id, "Campaign", "campaignId") if flt.campaign_id else None,
+        collection_id=query_pk(flt.collection_id, "Collection", "collectionId") if flt.collection_id else None,
         in_stock=flt.in_stock, min_price=flt.min_price, max_price=flt.max_price,
         statuses=tuple(DomainProductStatus(st.value) for st in flt.status or ()),
         options=_option_filter(flt.options))
@@ -68,7 +80,8 @@ def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
 async def _readable_filter(info: Info, flt: listing.ProductFilter) -> listing.ProductFilter:
     """Shoppers see ACTIVE products published on their channel, whatever the filter asks (a status
     filter is for staff). Filtering by a campaign the viewer may not read (an unreleased one) finds
-    nothing: its product scope is as secret as the campaign."""
+    nothing: its product scope is as secret as the campaign. So does filtering by a collection the
+    audience may not see (the condition itself asks for a published one: app/loaders/products.py)."""
     audience = info.context.catalog.audience
     flt = replace(flt, audience=audience, statuses=flt.statuses if audience.staff else ())
     if flt.campaign_id is None:
@@ -183,6 +196,26 @@ class CatalogQuery:
             raise PublicError("Pass id or slug.", "INVALID")
         return Category.from_row(row) if row else None
 
+    @strawberry.field(description="Collections by name; shoppers see published ones only.")
+    async def collections(self, info: Info, first: First = None, after: After = None) -> Connection[Collection]:
+        request = COLLECTIONS.request(first=first, after=after)
+        db, collections = info.context.db, COLLECTIONS.filtered(info.context.catalog.audience)
+        return Connection.of(await collections.page(db, request), collections.cursor, Collection.from_row,
+                             lambda: collections.count(db))
+
+    @strawberry.field(description="One collection, by id or slug; null when unknown, or unpublished and the "
+                                  "viewer is not staff.")
+    async def collection(self, info: Info, id: ID_OR = None, slug: SLUG = None) -> Collection | None:
+        loaders = info.context.catalog
+        if id is not None:
+            pk = decode_int_id(id, "Collection")
+            row = await loaders.collection.load(pk) if pk is not None else None
+        elif slug is not None:
+            row = await loaders.collection_by_slug.load(query_text(slug, "slug", max_length=SLUG_MAX))
+        else:
+            raise PublicError("Pass id or slug.", "INVALID")
+        return Collection.from_row(row) if row is not None and loaders.may_see_collection(row) else None
+
 
 @strawberry.type
 class CatalogMutation:
@@ -294,3 +327,52 @@ class CatalogMutation:
                 quantity=input.quantity, reason=input.reason)
         return await write(info, StockPayload, input, run,
                            lambda entity: {"variant": ProductVariant.from_row(entity, currency(info))})
+
+    @strawberry.mutation(description="Create a collection, unpublished unless asked, with its products in order "
+                                     "(MERCHANDISER, ADMIN).")
+    async def collection_create(
+        self, info: Info,
+        input: Annotated[CollectionCreateInput, strawberry.argument(
+            description="The collection to create.")],
+    ) -> CollectionPayload:
+        async def run(uow: Any) -> Any:
+            return await collection_service.create_collection(
+                uow=uow, name=input.name, slug=input.slug, description=input.description,
+                is_published=input.is_published, product_ids=_product_pks(input.product_ids or []))
+        return await write(info, CollectionPayload, input, run,
+                           lambda entity: {"collection": Collection.from_row(entity)})
+
+    @strawberry.mutation(description="Rename, describe, publish or hide a collection (MERCHANDISER, ADMIN).")
+    async def collection_update(
+        self, info: Info,
+        input: Annotated[CollectionUpdateInput, strawberry.argument(
+            description="The collection and the fields to change.")],
+    ) -> CollectionPayload:
+        async def run(uow: Any) -> Any:
+            return await collection_service.update_collection(
+                uow=uow, collection_id=_collection_pk(input.collection_id), name=input.name, slug=input.slug,
+                description=input.description, is_published=input.is_published)
+        return await write(info, CollectionPayload, input, run,
+                           lambda entity: {"collection": Collection.from_row(entity)})
+
+    @strawberry.mutation(description="Replace a collection's products and their order (MERCHANDISER, ADMIN).")
+    async def collection_products_set(
+        self, info: Info,
+        input: Annotated[CollectionProductsSetInput, strawberry.argument(
+            description="The collection and its whole membership, in display order.")],
+    ) -> CollectionPayload:
+        async def run(uow: Any) -> Any:
+            return await collection_service.set_collection_products(
+                uow=uow, collection_id=_collection_pk(input.collection_id),
+                product_ids=_product_pks(input.product_ids))
+        return await write(info, CollectionPayload, input, run,
+                           lambda entity: {"collection": Collection.from_row(entity)})
+
+
+def _collection_pk(global_id: str) -> int:
+    return input_pk(global_id, "Collection", "collectionId") or 0
+
+
+def _product_pks(global_ids: list[strawberry.ID]) -> list[int]:
+    """Product keys in order; INVALID at the first id that is not a product's (["input", "productIds", i])."""
+    return [input_pk(p, "Product", "productIds", str(i)) or 0 for i, p in enumerate(global_ids)]

@@ -13,7 +13,7 @@ from app.policy.reads import Readable, may_read, may_read_campaign, may_read_cus
 from resolvers.base import Info
 from schema.account import Customer
 from schema.campaign import Campaign
-from schema.catalog import Category, Product, ProductVariant
+from schema.catalog import Category, Collection, Product, ProductVariant
 from schema.common import Node
 from schema.errors import PublicError
 from schema.exceptions import OperationalException
@@ -47,6 +47,12 @@ async def _variant(info: Info, pk: int) -> Node | None:
 async def _category(info: Info, pk: int) -> Node | None:
     row = await info.context.catalog.category.load(pk) if _reads(info, Readable.CATALOG) else None
     return Category.from_row(row) if row else None
+
+
+async def _collection(info: Info, pk: int) -> Node | None:
+    catalog = info.context.catalog
+    row = await catalog.collection.load(pk) if _reads(info, Readable.CATALOG) else None
+    return Collection.from_row(row) if row is not None and catalog.may_see_collection(row) else None
 
 
 async def _campaign(info: Info, pk: int) -> Node | None:
@@ -123,6 +129,7 @@ NODE_RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Product": _product,
     "ProductVariant": _variant,
     "Category": _category,
+    "Collection": _collection,
     "Campaign": _campaign,
     "Channel": _channel,
     "Warehouse": _warehouse,

@@ -1,4 +1,4 @@
-"""Catalog types: Category, Product, ProductVariant.
+"""Catalog types: Category, Product, ProductVariant, Collection.
 
 Types are built from read rows (`from_row`), never from ORM entities. Relations resolve from
 values a list resolver prefetched (look-ahead) when present, else through per-request loaders.
@@ -16,7 +16,7 @@ from app.context import Context
 from app.domain.campaigns import CampaignTerms, covers_product, display_price, offered_on_channel
 from app.domain.states import ProductStatus as DomainProductStatus
 from app.ids import encode_id
-from app.loaders.catalog import CATEGORY_PRODUCTS
+from app.loaders.catalog import CATEGORY_PRODUCTS, COLLECTION_PRODUCTS
 from app.loaders.products import ProductFilter, facet_counts
 from app.policy.reads import Readable, may_read
 from schema.common import After, Before, Connection, First, Last, Money, Node
@@ -243,6 +243,34 @@ class Product(Node):
         terms = await campaigns_for_products(info, [self.pk], automatic_only=False)
         rows = await info.context.catalog.campaign.load_many([t.id for t in terms[self.pk]])
         return [c for c in (readable_campaign(info, r) for r in rows) if c is not None]
+
+    @strawberry.field(description="Collections the product is in, by name: shoppers see published ones only.")
+    async def collections(self, info: Info) -> list["Collection"]:
+        return [Collection.from_row(r) for r in await info.context.catalog.collections_by_product.load(self.pk)]
+
+
+@strawberry.type(description="A curated, ordered list of products; shoppers see it once it is published.")
+class Collection(Node):
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="URL-safe unique name.")
+    description: str | None = strawberry.field(description="Longer text, if any.")
+    is_published: bool = strawberry.field(description="Whether shoppers see it; staff always do.")
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Collection":
+        return cls(id=strawberry.ID(encode_id("Collection", row.id)), name=row.name, slug=row.slug,
+                   description=row.description, is_published=bool(row.is_published), pk=row.id)
+
+    @strawberry.field(description="Products in the collection's own order, as the viewer may see them.")
+    async def products(self, info: Info, first: First = None, after: After = None) -> "ProductConnection":
+        request = COLLECTION_PRODUCTS.request(first=first, after=after)
+        loaders, currency = info.context.catalog, info.context.settings.currency
+        connection = ProductConnection.of(
+            await loaders.collection_products.load((self.pk, request)), COLLECTION_PRODUCTS.cursor,
+            lambda row: Product.from_row(row, currency), lambda: loaders.collection_product_count.load(self.pk))
+        connection.facet_filter = ProductFilter(collection_id=self.pk, audience=loaders.audience)  # type: ignore[attr-defined]
+        return connection  # type: ignore[return-value]
 
 
 @strawberry.type(description="A value of an option, with the number of products having it.")

@@ -164,6 +164,38 @@ class ProductVariantUpdateInput:
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
+@strawberry.input(description="Create a collection, optionally with its products.")
+class CollectionCreateInput:
+    name: str = strawberry.field(description=NAME)
+    slug: str | None = strawberry.field(default=None, description="Omitted: derived from the name.")
+    description: str | None = strawberry.field(default=None, description=LONG_TEXT)
+    is_published: bool | None = strawberry.field(
+        default=None, description="Whether shoppers see it; omitted: false (publish it with collectionUpdate).")
+    product_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="In display order.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
+
+
+@strawberry.input(description="Change a collection; omitted fields stay as they are.")
+class CollectionUpdateInput:
+    collection_id: strawberry.ID = strawberry.field(description="The collection to change.")
+    name: str | None = strawberry.field(
+        default=None, description="New display name, at most 200 characters; it may not be blank.")
+    slug: str | None = strawberry.field(default=None, description="New URL-safe unique name.")
+    description: str | None = strawberry.field(
+        default=None, description="New longer text, at most 10,000 characters; an empty one removes it.")
+    is_published: bool | None = strawberry.field(default=None, description="Publish it, or hide it from shoppers.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
+
+
+@strawberry.input(description="Replace a collection's products and their order.")
+class CollectionProductsSetInput:
+    collection_id: strawberry.ID = strawberry.field(description="The collection.")
+    product_ids: list[strawberry.ID] = strawberry.field(
+        description="The whole membership, in display order (at most 500).")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
+
+
 @strawberry.input(description="Set the units on hand of a variant in a warehouse.")
 class StockSetInput:
     variant_id: strawberry.ID = strawberry.field(description="The product variant.")
@@ -270,6 +302,9 @@ class ProductFilter:
     category_id: strawberry.ID | None = strawberry.field(
         default=None, description="A category; its subcategories' products are included.")
     campaign_id: strawberry.ID | None = strawberry.field(default=None, description="Products a campaign covers.")
+    collection_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Products in a collection (any order: the sort decides); a collection the "
+                                  "viewer may not see finds nothing.")
     in_stock: bool | None = strawberry.field(default=None, description="Only products with units available (or none).")
     min_price: Decimal | None = strawberry.field(default=None, description="Lowest variant list price at least this.")
     max_price: Decimal | None = strawberry.field(default=None, description="Lowest variant list price at most this.")

@@ -3,7 +3,7 @@
 import strawberry
 
 from schema.campaign import Campaign
-from schema.catalog import Category, Product, ProductVariant
+from schema.catalog import Category, Collection, Product, ProductVariant
 from schema.common import USER_ERRORS, UserError
 from schema.store import Channel, DeliveryMethod, Warehouse
 
@@ -47,6 +47,13 @@ class ProductPayload:
 class ProductVariantPayload:
     variant: ProductVariant | None = strawberry.field(
         default=None, description="The variant created or changed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
+
+
+@strawberry.type(description="Result of a collection mutation.")
+class CollectionPayload:
+    collection: Collection | None = strawberry.field(
+        default=None, description="The collection created or changed; null when refused.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 

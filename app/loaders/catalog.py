@@ -1,7 +1,7 @@
-"""Per-request loaders for the catalog, the store structure and campaigns."""
+"""Per-request loaders for the catalog, the store structure, campaigns and collections."""
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -10,13 +10,14 @@ from sqlalchemy import ColumnElement, Row, func, literal, or_, select
 from app.db import Database
 from app.domain.campaigns import CampaignTerms
 from app.loaders.base import many_per_key, one_per_key, page_per_key, value_per_key
-from app.loaders.products import PRODUCT_COLUMNS, STAFF, Audience, audience_conditions
+from app.loaders.products import PRODUCT_COLUMNS, STAFF, Audience, audience_conditions, collection_visible
 from app.pagination import Listing
 from app.services.campaign_offers import CAMPAIGN_COLUMNS, load_offers
 from models import (
     Campaign,
     Category,
     Channel,
+    Collection,
     DeliveryMethod,
     Product,
     ProductChannelListing,
@@ -27,17 +28,20 @@ from models import (
     Warehouse,
     campaign_channels,
     campaign_products,
+    collection_products,
     delivery_method_channels,
 )
 
 CATEGORY_COLUMNS = (Category.id, Category.parent_id, Category.name, Category.slug, Category.description,
                     Category.path)
+COLLECTION_COLUMNS = (Collection.id, Collection.name, Collection.slug, Collection.description,
+                      Collection.is_published, Collection.created_at, Collection.updated_at)
 VARIANT_COLUMNS = (ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.name,
                    ProductVariant.weight_grams, ProductVariant.is_archived,
                    ProductVariant.price)
 
 
-def _campaigns(status: str | None, readable: Collection[str]) -> list[ColumnElement[bool]]:
+def _campaigns(status: str | None, readable: Iterable[str]) -> list[ColumnElement[bool]]:
     """Campaigns of one status (if given) among the statuses the viewer may read."""
     return [Campaign.status.in_(sorted(readable)), *([Campaign.status == status] if status else [])]
 
@@ -45,6 +49,8 @@ def _campaigns(status: str | None, readable: Collection[str]) -> list[ColumnElem
 CATEGORIES = Listing("category:name", select(*CATEGORY_COLUMNS), (Category.name, Category.id),
                      where=lambda roots_only: [Category.parent_id.is_(None)] if roots_only else [])
 CAMPAIGNS = Listing("campaign:id-desc", select(*CAMPAIGN_COLUMNS), (Campaign.id,), descending=True, where=_campaigns)
+COLLECTIONS = Listing("collection:name", select(*COLLECTION_COLUMNS), (Collection.name, Collection.id),
+                      where=collection_visible)
 
 # Nested product connections, by name: a page per category (its subtree) or campaign (its scope, or
 # the whole catalog without one); their rows carry owner_id.
@@ -59,6 +65,12 @@ CAMPAIGN_PRODUCTS = Listing(
     .join(Product, or_(_unscoped, Product.id.in_(
         select(campaign_products.c.product_id).where(campaign_products.c.campaign_id == Campaign.id)))),
     (Product.name, Product.id), where=audience_conditions)
+# A collection's products in its own order (position, then product id), on the order index.
+COLLECTION_PRODUCTS = Listing(
+    "collection-product:position", select(collection_products.c.collection_id.label("owner_id"),
+                                           collection_products.c.position, *PRODUCT_COLUMNS)
+    .select_from(collection_products).join(Product, Product.id == collection_products.c.product_id),
+    (collection_products.c.position, Product.id), where=audience_conditions)
 
 
 class CatalogLoaders:
@@ -124,6 +136,18 @@ class CatalogLoaders:
         self.category_product_count = value_per_key(db, category_products.owner_counts, default=0)
         self.campaign_products = page_per_key(db, campaign_products_)
         self.campaign_product_count = value_per_key(db, campaign_products_.owner_counts, default=0)
+        self.collection = one_per_key(db, lambda ids: select(*COLLECTION_COLUMNS).where(Collection.id.in_(ids)))
+        self.collection_by_slug = one_per_key(
+            db, lambda slugs: select(*COLLECTION_COLUMNS).where(Collection.slug.in_(slugs)), key="slug")
+        collection_products_ = COLLECTION_PRODUCTS.filtered(audience)
+        self.collection_products = page_per_key(db, collection_products_)
+        self.collection_product_count = value_per_key(db, collection_products_.owner_counts, default=0)
+        visible = collection_visible(audience)
+        self.collections_by_product = many_per_key(
+            db, lambda ids: select(*COLLECTION_COLUMNS, collection_products.c.product_id)
+            .join(collection_products, collection_products.c.collection_id == Collection.id)
+            .where(collection_products.c.product_id.in_(ids), *visible)
+            .order_by(Collection.name, Collection.id), key="product_id")
         self.listings_by_product = many_per_key(
             db, lambda ids: select(*ProductChannelListing.__table__.c)
             .where(ProductChannelListing.product_id.in_(ids)), key="product_id")
@@ -155,6 +179,10 @@ class CatalogLoaders:
     async def may_see_product(self, product_id: int) -> bool:
         """Whether this request's audience sees the product (staff: always)."""
         return self.audience.staff or bool(await self._shopper_sees.load(product_id))
+
+    def may_see_collection(self, row: Row[Any]) -> bool:
+        """Whether this request's audience sees the collection (shoppers: a published one)."""
+        return self.audience.staff or bool(row.is_published)
 
     async def channel_id(self, slug: str | None) -> int | None:
         if not slug:

@@ -13,12 +13,14 @@ from models import (
     Campaign,
     Category,
     Channel,
+    Collection,
     Product,
     ProductChannelListing,
     ProductVariant,
     Stock,
     VariantOption,
     campaign_products,
+    collection_products,
 )
 
 PRODUCT_COLUMNS = (Product.id, Product.category_id, Product.name, Product.slug, Product.description,
@@ -42,8 +44,9 @@ SORT_KEYS: dict[ProductSortField, ColumnElement[Any]] = {
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Who is looking at the catalog: staff see every product; shoppers (anyone else) see ACTIVE
-    products published on their channel (X-Channel; without one, the first channel)."""
+    """Who is looking at the catalog: staff see every product and collection; shoppers (anyone
+    else) see ACTIVE products published on their channel (X-Channel; without one, the first
+    channel), and published collections."""
 
     staff: bool = False
     channel: str | None = None
@@ -66,11 +69,17 @@ def audience_conditions(audience: Audience) -> list[ColumnElement[bool]]:
     return [] if audience.staff else shopper_visible(audience.channel)
 
 
+def collection_visible(audience: Audience) -> list[ColumnElement[bool]]:
+    """Conditions on Collection for the audience: shoppers see published collections only."""
+    return [] if audience.staff else [Collection.is_published.is_(True)]
+
+
 @dataclass(frozen=True, slots=True)
 class ProductFilter:
     search: str | None = None
     category_id: int | None = None
     campaign_id: int | None = None
+    collection_id: int | None = None
     in_stock: bool | None = None
     min_price: Decimal | None = None
     max_price: Decimal | None = None
@@ -142,6 +151,15 @@ def facet_counts(flt: ProductFilter) -> list[Select[Any]]:
     return statements
 
 
+def collection_product_condition(collection_id: int, audience: Audience) -> ColumnElement[bool]:
+    """Products that are members of a collection the audience may see (shoppers: a published one;
+    an unpublished collection's membership is as hidden as the collection)."""
+    return Product.id.in_(
+        select(collection_products.c.product_id)
+        .join(Collection, Collection.id == collection_products.c.collection_id)
+        .where(collection_products.c.collection_id == collection_id, *collection_visible(audience)))
+
+
 def conditions(flt: ProductFilter) -> list[ColumnElement[bool]]:
     if flt.impossible:
         return [literal(False)]
@@ -154,6 +172,8 @@ def conditions(flt: ProductFilter) -> list[ColumnElement[bool]]:
         found.append(subtree_product_condition(flt.category_id))
     if flt.campaign_id is not None:
         found.append(campaign_product_condition(flt.campaign_id))
+    if flt.collection_id is not None:
+        found.append(collection_product_condition(flt.collection_id, flt.audience))
     if flt.in_stock is not None:
         found.append(in_stock_condition() if flt.in_stock else not_(in_stock_condition()))
     if flt.min_price is not None:

@@ -18,7 +18,7 @@ STAFF_ROLES = frozenset({Role.SUPPORT, Role.MERCHANDISER, Role.FULFILLMENT, Role
 
 
 class Permission(StrEnum):
-    MANAGE_CATALOG = "MANAGE_CATALOG"  # categories, products, campaigns
+    MANAGE_CATALOG = "MANAGE_CATALOG"  # categories, products, campaigns; collections (same roles)
     MANAGE_STOCK = "MANAGE_STOCK"
     MANAGE_STORE = "MANAGE_STORE"  # channels, warehouses, delivery methods
     READ_ANY_ORDER = "READ_ANY_ORDER"

@@ -21,8 +21,8 @@ one action table:
 | operational exceptions (list, node, live feed); systemHealth | READ_OPERATIONS (SUPPORT, FULFILLMENT, MANAGER, ADMIN) |
 | released campaigns (ACTIVE, PAUSED, ENDED) | everyone |
 | unreleased campaigns (DRAFT, SCHEDULED), codes not yet live | MANAGE_CATALOG or READ_REPORTS (MERCHANDISER, MANAGER, ADMIN) |
-| categories, products, variants, channels, delivery methods | everyone |
-| products not listed for shoppers (DRAFT, ARCHIVED, unpublished on the channel) | staff (any staff role) |
+| categories, products, variants, channels, delivery methods, published collections | everyone |
+| products not listed for shoppers (DRAFT, ARCHIVED, unpublished on the channel), unpublished collections | staff (any staff role) |
 
 Choices:
 - Approvals are staff-only, and what they say (reasons, evidence) concerns an order or one of its
@@ -85,8 +85,9 @@ class Readable(StrEnum):
     SALES_REPORT = "SALES_REPORT"
     CAMPAIGN = "CAMPAIGN"  # released campaigns and live codes
     UNRELEASED_CAMPAIGN = "UNRELEASED_CAMPAIGN"  # DRAFT and SCHEDULED campaigns, codes not yet live
-    CATALOG = "CATALOG"  # categories, products, variants, channels, delivery methods
-    UNLISTED_PRODUCT = "UNLISTED_PRODUCT"  # DRAFT, ARCHIVED, or unpublished on the viewer's channel
+    CATALOG = "CATALOG"  # categories, products, variants, channels, delivery methods, published collections
+    # DRAFT, ARCHIVED, or unpublished on the viewer's channel; unpublished collections alike
+    UNLISTED_PRODUCT = "UNLISTED_PRODUCT"
     OPERATIONAL_EXCEPTION = "OPERATIONAL_EXCEPTION"  # the exceptions queue, one by node, its live feed
     SYSTEM_HEALTH = "SYSTEM_HEALTH"
 

@@ -31,7 +31,7 @@ from models import (
 MAX_STOCK = 1_000_000_000
 
 
-async def _free_slug(uow: UnitOfWork, column: object, base: str) -> str:
+async def free_slug(uow: UnitOfWork, column: object, base: str) -> str:
     """`base`, or `base-2`, `base-3`... whichever is not taken yet (for slugs derived from names)."""
     taken = set((await uow.session.execute(
         select(column).where((column == base) | column.like(f"{base}-%"))  # type: ignore[attr-defined]
@@ -64,7 +64,7 @@ async def create_category(*, uow: UnitOfWork, name: str, slug: str | None, descr
     parent = await _category_or_error(uow, parent_id, "parentId")
     message = f"A category with slug '{slug_}' already exists."
     if slug_ is None:
-        slug_ = await _free_slug(uow, Category.slug, slugify(name_ or ""))
+        slug_ = await free_slug(uow, Category.slug, slugify(name_ or ""))
     elif await uow.session.scalar(select(Category.id).where(Category.slug == slug_)):
         raise DomainError.of(ErrorCode.INVALID, message, "input", "slug")
     category = Category(name=name_, slug=slug_, description=description_,
@@ -292,7 +292,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
             if level.warehouse_id not in known])
     message = f"A product with slug '{slug_}' already exists."
     if slug_ is None:
-        slug_ = await _free_slug(uow, Product.slug, slugify(name_ or ""))
+        slug_ = await free_slug(uow, Product.slug, slugify(name_ or ""))
     elif await session.scalar(select(Product.id).where(Product.slug == slug_)):
         raise DomainError.of(ErrorCode.INVALID, message, "input", "slug")
     product = Product(name=name_, slug=slug_, description=description_, status=status,

@@ -13,8 +13,9 @@ One store is seeded per test: customer CUSTOMER (ann@example.com) owns an order 
 fulfilled from warehouse MAIN, returned late with an approval (reason and evidence), and discounted
 by a SCHEDULED campaign's code; she also has an open cart with that code. Campaigns: DRAFT and
 SCHEDULED ones with codes, an ACTIVE one announced before its start (code not yet live), a live one.
-A webhook endpoint has deliveries; writes left an audit trail. The return waited past its SLA (the
-sweep ran with its clock moved on), so an operational exception is open about it.
+Two collections hold the shirt: a published one and an unpublished one (staff only, as unlisted
+products are). A webhook endpoint has deliveries; writes left an audit trail. The return waited
+past its SLA (the sweep ran with its clock moved on), so an operational exception is open about it.
 
 How an outcome is read: "seen" means the protected object (or data) came back. A reader must see
 it without any error. Anyone else must not see it, and may get only PERMISSION_DENIED or
@@ -67,7 +68,7 @@ from models import WebhookDelivery as DeliveryRow
 from schema.account import Customer
 from schema.campaign import Campaign
 from schema.cart import Cart
-from schema.catalog import Category, Product, ProductVariant
+from schema.catalog import Category, Collection, Product, ProductVariant
 from schema.errors import PublicError
 from schema.fulfillment import Fulfillment
 from schema.order import EcommerceOrder, OrderLine
@@ -203,6 +204,9 @@ async def seed(client: GraphQLClient) -> Store:
     shirt = await factory.make_product(db, "Shirt", category_id=tees, stock={shop.warehouse: 5})
     async with db.read() as conn:
         shirt_variant = await conn.scalar(select(VariantRow.id).where(VariantRow.product_id == shirt))
+    collections = {"collection": await factory.make_collection(db, "Shirts", product_ids=[shirt]),
+                   "collection_hidden": await factory.make_collection(db, "Hidden picks", published=False,
+                                                                      product_ids=[shirt])}
     now = datetime.now(UTC)
     campaigns = {
         "draft": await make_campaign(store, "Draft sale", DRAFT_CODE, CampaignStatus.DRAFT, channels=["web"]),
@@ -254,7 +258,7 @@ async def seed(client: GraphQLClient) -> Store:
 
     store.cart_key = cart_id
     store.pks.update(customer=customer_pk, order=order_pk, shirt=shirt, shirt_variant=shirt_variant, tees=tees,
-                     apparel=apparel, **{f"campaign_{k}": v for k, v in campaigns.items()})
+                     apparel=apparel, **{f"campaign_{k}": v for k, v in campaigns.items()}, **collections)
     store.ids.update({
         "order": order["id"], "fulfillment": fulfillment["id"], "return": returned["id"], "approval": approval["id"],
         "customer": encode_id("Customer", customer_pk), "cart": cart_id, "guest_cart": guest_cart,
@@ -266,6 +270,7 @@ async def seed(client: GraphQLClient) -> Store:
         "audit_event": encode_id("AuditEvent", audit_sequence), "delivery": encode_id("WebhookDelivery", delivery),
         "exception": encode_id("OperationalException", exception),
         **{f"campaign_{k}": encode_id("Campaign", v) for k, v in campaigns.items()},
+        **{k: encode_id("Collection", v) for k, v in collections.items()},
     })
     return store
 
@@ -319,6 +324,7 @@ def ids(*keys: str) -> Callable[[Store], dict[str, Any]]:
 
 UNRELEASED = ("campaign_draft", "campaign_scheduled")
 CAMPAIGN_LIST = "query($status: CampaignStatus) { campaigns(first: 50, status: $status) { edges { node { id } } } }"
+COLLECTION_LIST = "{ collections(first: 50) { edges { node { id } } } }"
 
 ROOT_FIELDS: dict[str, tuple[Case, ...] | str] = {
     "node": "walked per node type: NODE_TYPES",
@@ -336,6 +342,15 @@ ROOT_FIELDS: dict[str, tuple[Case, ...] | str] = {
                         lists_id("tees", "categories")),),
     "category": (Case("query($tees: ID!) { category(id: $tees) { id } }", EVERYONE, has_id("tees", "category"),
                       ids("tees")),),
+    "collections": (Case(COLLECTION_LIST, EVERYONE, lists_id("collection", "collections")),
+                    Case(COLLECTION_LIST, STAFF, lists_id("collection_hidden", "collections"),
+                         what="an unpublished collection")),
+    "collection": (Case("query($collection: ID!) { collection(id: $collection) { id } }", EVERYONE,
+                        has_id("collection", "collection"), ids("collection")),
+                   Case("query($collection_hidden: ID!) { collection(id: $collection_hidden) { id } }", STAFF,
+                        has_id("collection_hidden", "collection"), ids("collection_hidden")),
+                   Case('{ collection(slug: "hidden-picks") { id } }', STAFF,
+                        has_id("collection_hidden", "collection"), what="an unpublished collection by slug")),
     "campaigns": (Case(CAMPAIGN_LIST, CAMPAIGN_STAFF, lists_any(*UNRELEASED, path=("campaigns",))),
                   Case(CAMPAIGN_LIST, CAMPAIGN_STAFF, lists_id("campaign_draft", "campaigns"),
                        lambda s: {"status": "DRAFT"}),
@@ -387,6 +402,7 @@ NODE_TYPES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "Product": (("product", EVERYONE),),
     "ProductVariant": (("variant", EVERYONE),),
     "Category": (("tees", EVERYONE),),
+    "Collection": (("collection", EVERYONE), ("collection_hidden", STAFF)),
     "Channel": (("channel", EVERYONE),),
     "DeliveryMethod": (("delivery_method", EVERYONE),),
     "Campaign": (("campaign_draft", CAMPAIGN_STAFF), ("campaign_scheduled", CAMPAIGN_STAFF),
@@ -435,6 +451,8 @@ NESTED_FIELDS: dict[str, Nested | str] = {
     "Product.category": Nested("product", "tees", EVERYONE),
     "Product.variants": Nested("product", "variant", EVERYONE),
     "ProductVariant.product": Nested("variant", "product", EVERYONE),
+    "Product.collections": Nested("product", "collection_hidden", STAFF),
+    "Collection.products": Nested("collection", "product", EVERYONE),
     "Category.parent": Nested("tees", "apparel", EVERYONE),
     "Category.children": Nested("apparel", "tees", EVERYONE),
     "Category.products": Nested("tees", "product", EVERYONE),
@@ -442,10 +460,9 @@ NESTED_FIELDS: dict[str, Nested | str] = {
     "Campaign.products": Nested("campaign_draft", "product", EVERYONE),
     "KpiRow.channel": Nested("kpi_row", "channel", EVERYONE),
     "KpiRow.campaign": Nested("kpi_row", "campaign_scheduled", CAMPAIGN_STAFF),
+    "ProductChannelListing.channel": ("a value Product.channelListings builds from the channel rows (channels are "
+                                      "for everyone); which listings show is that field's choice"),
     "Viewer.customer": "built by the root field me for the viewer's own record: ROOT_FIELDS['me']",
-    "ProductChannelListing.channel": ("a channel (public, as Cart.channel); the listings themselves follow "
-                                      "Product.channelListings: staff see every channel's, shoppers the published "
-                                      "ones (tests/api/test_product_publishing.py)"),
     "StockLevel.warehouse": ("reached only through ProductVariant.stockLevels, which refuses all but staff "
                              "(Readable.STOCK) before a warehouse is read (tests/api/test_catalog_depth.py)"),
     "OrderUpdate.order": "a subscription payload, read per event: SUBSCRIPTIONS",
@@ -593,6 +610,7 @@ async def parents(store: Store) -> dict[str, Any]:
         "tees": Category.from_row(await ctx.catalog.category.load(store.pks["tees"])),
         "apparel": Category.from_row(await ctx.catalog.category.load(store.pks["apparel"])),
         "campaign_draft": Campaign.from_row(await ctx.catalog.campaign.load(store.pks["campaign_draft"]), currency),
+        "collection": Collection.from_row(await ctx.catalog.collection.load(store.pks["collection"])),
         "kpi_row": KpiRow.of(Kpis(channel_id=order_row.channel_id, campaign_id=store.pks["campaign_scheduled"],
                                   orders=1), currency),
     }

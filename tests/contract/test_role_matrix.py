@@ -96,6 +96,7 @@ def rule(*allowed: str, row: str, subject: str, owner_scoped: bool = False) -> R
 
 STORE_ROW = "channels, warehouses, delivery methods: ADMIN"
 CATALOG_ROW = "categories, products, campaigns: MERCHANDISER, ADMIN"
+COLLECTIONS_ROW = "collections, variants, catalog import: MERCHANDISER, ADMIN"
 CART_ROW = "own carts (guest carts: whoever holds the unguessable id), checkout: the cart's owner"
 CART_SUBJECT = ("a cart the CUSTOMER actor created (theirs); staff and anonymous callers hold its id but "
                 "are not its owner, and it is no guest cart")
@@ -129,6 +130,12 @@ MATRIX: dict[str, Rule] = {
     "campaignUpdate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="a new value for a DRAFT campaign"),
     "productVariantCreate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="a new variant of an existing product"),
     "productVariantUpdate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW, subject="a new price for an existing variant"),
+    "collectionCreate": rule(MERCHANDISER, ADMIN, row=COLLECTIONS_ROW,
+                             subject="a new unpublished collection holding the tee"),
+    "collectionUpdate": rule(MERCHANDISER, ADMIN, row=COLLECTIONS_ROW,
+                             subject="an existing collection renamed and published"),
+    "collectionProductsSet": rule(MERCHANDISER, ADMIN, row=COLLECTIONS_ROW,
+                                  subject="an existing collection's products replaced by the boots and the tee"),
     "stockSet": rule(FULFILLMENT, MERCHANDISER, ADMIN, row="stock: FULFILLMENT, MERCHANDISER, ADMIN",
                      subject="units on hand of an existing variant in an existing warehouse"),
     "campaignCreate": rule(MERCHANDISER, ADMIN, row=CATALOG_ROW,
@@ -382,6 +389,25 @@ async def product_variant_update(w: World) -> dict[str, Any]:
     return {"variantId": w.shop.variant_gid("TEE-0"), "price": f"{20 + w.unique()}.00"}
 
 
+async def collection_create(w: World) -> dict[str, Any]:
+    return {"name": f"Picks {w.unique()}", "productIds": [w.gid("Product", w.shop.products["tee"])]}
+
+
+async def existing_collection(w: World) -> str:
+    pk = await factory.make_collection(w.db, f"Existing {w.unique()}", published=False,
+                                       product_ids=[w.shop.products["tee"]])
+    return w.gid("Collection", pk)
+
+
+async def collection_update(w: World) -> dict[str, Any]:
+    return {"collectionId": await existing_collection(w), "name": "Renamed", "isPublished": True}
+
+
+async def collection_products_set(w: World) -> dict[str, Any]:
+    return {"collectionId": await existing_collection(w),
+            "productIds": [w.gid("Product", w.shop.products[name]) for name in ("boots", "tee")]}
+
+
 async def stock_set(w: World) -> dict[str, Any]:
     return {"variantId": w.shop.variant_gid("TEE-0"), "warehouseId": w.gid("Warehouse", w.shop.warehouse),
             "quantity": 90 + w.unique(), "reason": "Recount"}
@@ -543,6 +569,9 @@ BUILDERS: dict[str, Builder] = {
     "categoryUpdate": category_update,
     "campaignUpdate": campaign_update,
     "productVariantUpdate": product_variant_update,
+    "collectionCreate": collection_create,
+    "collectionUpdate": collection_update,
+    "collectionProductsSet": collection_products_set,
     "stockSet": stock_set,
     "campaignCreate": campaign_create,
     "campaignStatusUpdate": campaign_status_update,

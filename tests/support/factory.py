@@ -8,6 +8,7 @@ from app.auth import Viewer, hash_password
 from app.db import Database
 from app.policy.permissions import Role
 from app.services import campaigns, catalog, store
+from app.services import collections as collection_service
 from app.services.unit_of_work import Actor, UnitOfWork
 from models import Customer, User
 
@@ -65,6 +66,14 @@ async def make_product(db: Database, name: str, *, prices: tuple[str, ...] = ("1
     async with uow(db) as work:
         return (await catalog.create_product(uow=work, name=name, slug=None, description=f"About {name}",
                                              category_id=category_id, variants=specs)).id
+
+
+async def make_collection(db: Database, name: str, *, published: bool = True,
+                          product_ids: list[int] | None = None) -> int:
+    async with uow(db) as work:
+        return (await collection_service.create_collection(
+            uow=work, name=name, slug=None, description=None, is_published=published,
+            product_ids=product_ids or [])).id
 
 
 async def make_campaign(db: Database, name: str, *, percent: str = "10", code: str | None = None,
