@@ -8,6 +8,7 @@ import { mayUse, type Screen } from "./permissions";
 import { Approvals } from "./screens/Approvals";
 import { Campaigns } from "./screens/Campaigns";
 import { Catalog } from "./screens/Catalog";
+import { Collections } from "./screens/Collections";
 import { Exceptions } from "./screens/Exceptions";
 import { LiveOrders } from "./screens/LiveOrders";
 import { OrderDetail } from "./screens/OrderDetail";
@@ -30,6 +31,7 @@ const NAV: { screen: Screen; path: string; label: string }[] = [
   { screen: "approvals", path: "/approvals", label: "Approvals" },
   { screen: "returns", path: "/returns", label: "Returns" },
   { screen: "catalog", path: "/catalog", label: "Catalog" },
+  { screen: "collections", path: "/collections", label: "Collections" },
   { screen: "campaigns", path: "/campaigns", label: "Campaigns" },
   { screen: "webhooks", path: "/webhooks", label: "Webhooks" },
 ];
@@ -79,6 +81,7 @@ function Shell({ session }: { session: Session }) {
           <Route path="/approvals"><Guard session={session} screen="approvals"><Approvals email={session.email} /></Guard></Route>
           <Route path="/returns"><Guard session={session} screen="returns"><Returns roles={session.roles} /></Guard></Route>
           <Route path="/catalog"><Guard session={session} screen="catalog"><Catalog roles={session.roles} /></Guard></Route>
+          <Route path="/collections"><Guard session={session} screen="collections"><Collections /></Guard></Route>
           <Route path="/campaigns"><Guard session={session} screen="campaigns"><Campaigns roles={session.roles} /></Guard></Route>
           <Route path="/webhooks"><Guard session={session} screen="webhooks"><Webhooks /></Guard></Route>
           <Route><section><h1>Page not found</h1><p><Link href="/">Back to the overview</Link></p></section></Route>

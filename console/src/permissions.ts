@@ -4,7 +4,8 @@
 import type { Role } from "./session";
 
 export type Screen =
-  | "overview" | "orders" | "exceptions" | "approvals" | "returns" | "catalog" | "campaigns" | "webhooks";
+  | "overview" | "orders" | "exceptions" | "approvals" | "returns" | "catalog" | "collections" | "campaigns"
+  | "webhooks";
 
 const STAFF: Role[] = ["SUPPORT", "MERCHANDISER", "FULFILLMENT", "MANAGER", "ADMIN"];
 
@@ -15,6 +16,7 @@ export const SCREEN_ROLES: Record<Screen, Role[]> = {
   approvals: ["MANAGER", "ADMIN"],
   returns: ["SUPPORT", "FULFILLMENT", "MANAGER", "ADMIN"],
   catalog: ["MERCHANDISER", "FULFILLMENT", "ADMIN"],
+  collections: ["MERCHANDISER", "ADMIN"],
   campaigns: ["MERCHANDISER", "MANAGER", "ADMIN"],
   webhooks: ["ADMIN"],
 };

@@ -45,3 +45,33 @@ async def test_a_merchandiser_changes_a_price_and_archives_a_product(
     assert {li["channel"]["slug"]: li["isPublished"] for li in archived["channelListings"]}["mobile"] is False
     assert (await demo_server.gql(PRODUCT, {"slug": "canyon-cap-4"}))["product"] is None  # shoppers: gone
     assert_no_browser_errors(page)
+
+
+COLLECTION = """query($slug: String!) { collection(slug: $slug) { isPublished
+  products(first: 10) { edges { node { name } } } } }"""
+
+
+async def test_a_merchandiser_builds_orders_and_publishes_a_collection(
+        page: Page, base_url: str, demo_server: DemoServer) -> None:
+    await sign_in(page, base_url, "merchandiser@example.com", "commerce-demo")
+    await page.get_by_role("navigation", name="Main").get_by_role("link", name="Collections").click()
+    await page.get_by_label("Collection name").fill("Trail Essentials")
+    await page.get_by_role("button", name="Create collection").click()
+    card = page.get_by_role("article", name="Trail Essentials")
+    await expect(card).to_be_visible()
+    assert (await demo_server.gql(COLLECTION, {"slug": "trail-essentials"}))["collection"] is None  # unpublished
+
+    for name in ("Harbor Boot 1", "Urban Mug 2"):
+        await card.get_by_label("Find a product to add to Trail Essentials").fill(name)
+        await card.get_by_role("button", name=f"Add {name}", exact=True).click()
+        await expect(card.get_by_role("button", name=f"Remove {name}", exact=True)).to_be_visible()
+    await card.get_by_role("button", name="Move Urban Mug 2 up").click()
+    await expect(card.get_by_role("list", name="Products of Trail Essentials").get_by_role("listitem").first) \
+        .to_contain_text("Urban Mug 2")
+    await card.get_by_role("button", name="Publish Trail Essentials").click()
+    await expect(card.get_by_role("button", name="Unpublish Trail Essentials")).to_be_visible()
+
+    shown = (await demo_server.gql(COLLECTION, {"slug": "trail-essentials"}))["collection"]
+    assert shown["isPublished"] is True
+    assert [e["node"]["name"] for e in shown["products"]["edges"]] == ["Urban Mug 2", "Harbor Boot 1"]
+    assert_no_browser_errors(page)

@@ -27,6 +27,11 @@ type Documents = {
     "\n  query ConsoleWarehouses { warehouses { id name code } }\n": typeof types.ConsoleWarehousesDocument,
     "\n  mutation ConsoleStockSet($input: StockSetInput!) {\n    stockSet(input: $input) { variant { id quantityAvailable } userErrors { code message field } }\n  }\n": typeof types.ConsoleStockSetDocument,
     "\n  mutation ConsoleProductUpdate($input: ProductUpdateInput!) {\n    productUpdate(input: $input) { product { id name description status } userErrors { code message field } }\n  }\n": typeof types.ConsoleProductUpdateDocument,
+    "\n  query ConsoleCollections($first: Int!, $after: String) {\n    collections(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id name slug isPublished\n          products(first: 100) { totalCount edges { node { id name } } }\n        }\n      }\n    }\n  }\n": typeof types.ConsoleCollectionsDocument,
+    "\n  query ConsoleCollectionProductSearch($search: String!) {\n    products(first: 10, filter: { search: $search }) { edges { node { id name } } }\n  }\n": typeof types.ConsoleCollectionProductSearchDocument,
+    "\n  mutation ConsoleCollectionCreate($input: CollectionCreateInput!) {\n    collectionCreate(input: $input) { collection { id } userErrors { code message field } }\n  }\n": typeof types.ConsoleCollectionCreateDocument,
+    "\n  mutation ConsoleCollectionUpdate($input: CollectionUpdateInput!) {\n    collectionUpdate(input: $input) { collection { id isPublished } userErrors { code message field } }\n  }\n": typeof types.ConsoleCollectionUpdateDocument,
+    "\n  mutation ConsoleCollectionProductsSet($input: CollectionProductsSetInput!) {\n    collectionProductsSet(input: $input) { collection { id } userErrors { code message field } }\n  }\n": typeof types.ConsoleCollectionProductsSetDocument,
     "\n  query ConsoleExceptions($status: ExceptionStatus, $first: Int!, $after: String) {\n    operationalExceptions(status: $status, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id kind status subjectId summary detectedAt resolvedAt resolvedBy resolution } }\n    }\n  }\n": typeof types.ConsoleExceptionsDocument,
     "\n  subscription ConsoleExceptionFeed { operationalExceptionChanged { id status } }\n": typeof types.ConsoleExceptionFeedDocument,
     "\n  mutation ConsoleExceptionResolve($input: OperationalExceptionResolveInput!) {\n    operationalExceptionResolve(input: $input) { exception { id status } userErrors { code message field } }\n  }\n": typeof types.ConsoleExceptionResolveDocument,
@@ -68,6 +73,11 @@ const documents: Documents = {
     "\n  query ConsoleWarehouses { warehouses { id name code } }\n": types.ConsoleWarehousesDocument,
     "\n  mutation ConsoleStockSet($input: StockSetInput!) {\n    stockSet(input: $input) { variant { id quantityAvailable } userErrors { code message field } }\n  }\n": types.ConsoleStockSetDocument,
     "\n  mutation ConsoleProductUpdate($input: ProductUpdateInput!) {\n    productUpdate(input: $input) { product { id name description status } userErrors { code message field } }\n  }\n": types.ConsoleProductUpdateDocument,
+    "\n  query ConsoleCollections($first: Int!, $after: String) {\n    collections(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id name slug isPublished\n          products(first: 100) { totalCount edges { node { id name } } }\n        }\n      }\n    }\n  }\n": types.ConsoleCollectionsDocument,
+    "\n  query ConsoleCollectionProductSearch($search: String!) {\n    products(first: 10, filter: { search: $search }) { edges { node { id name } } }\n  }\n": types.ConsoleCollectionProductSearchDocument,
+    "\n  mutation ConsoleCollectionCreate($input: CollectionCreateInput!) {\n    collectionCreate(input: $input) { collection { id } userErrors { code message field } }\n  }\n": types.ConsoleCollectionCreateDocument,
+    "\n  mutation ConsoleCollectionUpdate($input: CollectionUpdateInput!) {\n    collectionUpdate(input: $input) { collection { id isPublished } userErrors { code message field } }\n  }\n": types.ConsoleCollectionUpdateDocument,
+    "\n  mutation ConsoleCollectionProductsSet($input: CollectionProductsSetInput!) {\n    collectionProductsSet(input: $input) { collection { id } userErrors { code message field } }\n  }\n": types.ConsoleCollectionProductsSetDocument,
     "\n  query ConsoleExceptions($status: ExceptionStatus, $first: Int!, $after: String) {\n    operationalExceptions(status: $status, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id kind status subjectId summary detectedAt resolvedAt resolvedBy resolution } }\n    }\n  }\n": types.ConsoleExceptionsDocument,
     "\n  subscription ConsoleExceptionFeed { operationalExceptionChanged { id status } }\n": types.ConsoleExceptionFeedDocument,
     "\n  mutation ConsoleExceptionResolve($input: OperationalExceptionResolveInput!) {\n    operationalExceptionResolve(input: $input) { exception { id status } userErrors { code message field } }\n  }\n": types.ConsoleExceptionResolveDocument,
@@ -162,6 +172,26 @@ export function graphql(source: "\n  mutation ConsoleStockSet($input: StockSetIn
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ConsoleProductUpdate($input: ProductUpdateInput!) {\n    productUpdate(input: $input) { product { id name description status } userErrors { code message field } }\n  }\n"): (typeof documents)["\n  mutation ConsoleProductUpdate($input: ProductUpdateInput!) {\n    productUpdate(input: $input) { product { id name description status } userErrors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleCollections($first: Int!, $after: String) {\n    collections(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id name slug isPublished\n          products(first: 100) { totalCount edges { node { id name } } }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleCollections($first: Int!, $after: String) {\n    collections(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id name slug isPublished\n          products(first: 100) { totalCount edges { node { id name } } }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleCollectionProductSearch($search: String!) {\n    products(first: 10, filter: { search: $search }) { edges { node { id name } } }\n  }\n"): (typeof documents)["\n  query ConsoleCollectionProductSearch($search: String!) {\n    products(first: 10, filter: { search: $search }) { edges { node { id name } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleCollectionCreate($input: CollectionCreateInput!) {\n    collectionCreate(input: $input) { collection { id } userErrors { code message field } }\n  }\n"): (typeof documents)["\n  mutation ConsoleCollectionCreate($input: CollectionCreateInput!) {\n    collectionCreate(input: $input) { collection { id } userErrors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleCollectionUpdate($input: CollectionUpdateInput!) {\n    collectionUpdate(input: $input) { collection { id isPublished } userErrors { code message field } }\n  }\n"): (typeof documents)["\n  mutation ConsoleCollectionUpdate($input: CollectionUpdateInput!) {\n    collectionUpdate(input: $input) { collection { id isPublished } userErrors { code message field } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleCollectionProductsSet($input: CollectionProductsSetInput!) {\n    collectionProductsSet(input: $input) { collection { id } userErrors { code message field } }\n  }\n"): (typeof documents)["\n  mutation ConsoleCollectionProductsSet($input: CollectionProductsSetInput!) {\n    collectionProductsSet(input: $input) { collection { id } userErrors { code message field } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
