@@ -49,7 +49,7 @@ def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
         if value is not None and (not value.is_finite() or value < 0 or value > Decimal("99999999.99")):
             raise PublicError(f"{name} must be a non-negative amount.", "INVALID")
     return listing.ProductFilter(
-        search=flt.search or None,
+        search=flt.search if flt.search and flt.search.strip() else None,
         category_id=query_pk(flt.category_id, "Category", "categoryId") if flt.category_id else None,
         campaign_id=query_pk(flt.campaign_id, "Campaign", "campaignId") if flt.campaign_id else None,
         in_stock=flt.in_stock, min_price=flt.min_price, max_price=flt.max_price,
@@ -95,7 +95,11 @@ class CatalogQuery:
             description="Order of the list; omitted: oldest first (createdAt ascending).")] = None,
     ) -> Connection[Product]:
         flt, order = await _readable_filter(info, _product_filter(filter)), _product_sort(sort)
-        products = order.listing.filtered(flt)
+        try:
+            products = order.filtered(flt)
+        except listing.SearchRequired:
+            raise PublicError("Sorting by RELEVANCE ranks the products matching filter.search: pass a search, "
+                              "or sort by another field.", "INVALID") from None
         request = products.request(first=first, after=after, last=last, before=before)
         db, currency = info.context.db, info.context.settings.currency
         connection = Connection.of(await products.page(db, request), products.cursor,

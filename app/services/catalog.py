@@ -13,6 +13,7 @@ from app.domain.money import round_money
 from app.domain.states import PRODUCT_TRANSITIONS, ProductStatus, transition
 from app.domain.validation import CODE_MAX, NAME_MAX, TEXT_MAX, Checker, slugify
 from app.policy.permissions import Permission
+from app.search import reindex_products
 from app.services.common import require, unique_guard
 from app.services.unit_of_work import UnitOfWork
 from models import Category, Channel, Product, ProductChannelListing, ProductVariant, Stock, Warehouse
@@ -191,6 +192,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
                      "on_hand": level.quantity, "allocated": 0}
                     for level in _merge_levels(spec.stock)])
         await _set_listings(uow, product.id, channel_listings)
+    await reindex_products(session, [product.id])
     uow.audit(action="product.create", subject_type="Product", subject_id=product.id, data={
         "name": product.name, "slug": product.slug, "categoryId": product.category_id, "status": product.status,
         "channelListings": _listing_data(channel_listings),
@@ -248,6 +250,8 @@ async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, 
     async with unique_guard(message, "slug"):
         await session.flush()
     await _set_listings(uow, product.id, channel_listings)
+    if name_ is not None or description is not None:
+        await reindex_products(session, [product.id])
     after = {"name": product.name, "slug": product.slug, "description": product.description,
              "categoryId": product.category_id, "status": product.status}
     if channel_listings:
