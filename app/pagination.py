@@ -6,6 +6,7 @@ and stable while rows are inserted before or after it.
 
 import base64
 import binascii
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Integer, Row, Select, String, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Float, Integer, Row, Select, String, func, literal, select, tuple_
 
 from app.db import Database
 
@@ -180,7 +181,8 @@ class Listing:
 
 
 def _cursor_value(value: Any) -> Any:
-    """A sort key's value as a cursor holds it: amounts and moments as text, the rest as is."""
+    """A sort key's value as a cursor holds it: amounts and moments as text, the rest (ids, names,
+    search ranks as floats, which JSON round-trips exactly) as is."""
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value) if isinstance(value, Decimal) else value
@@ -212,6 +214,8 @@ def _typed(key: ColumnElement[Any], value: Any) -> Any:
         fits = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**31 - 1
     elif isinstance(kind, String):
         fits = isinstance(value, str) and "\x00" not in value and len(value) <= 1000
+    elif isinstance(kind, Float):  # a search rank: JSON keeps a double exactly, so it compares equal
+        fits = isinstance(value, float) and math.isfinite(value)
     else:
         fits = False
     if not fits:

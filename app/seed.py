@@ -16,6 +16,7 @@ from app.db import Database
 from app.domain.campaigns import DiscountType
 from app.domain.states import CampaignStatus, ProductStatus
 from app.policy.permissions import Role
+from app.search import reindex_products
 from app.services.unit_of_work import Actor, UnitOfWork
 from models import (
     Campaign,
@@ -140,6 +141,7 @@ async def seed(db: Database, *, products: int = 200, rng_seed: int = 7) -> dict[
             await conn.execute(insert(Product), product_rows)
             await conn.execute(insert(ProductVariant), variant_rows)
             await conn.execute(insert(Stock), stock_rows)
+            await reindex_products(conn, [row["id"] for row in product_rows])
             show(min(start + BATCH, products))
         if conn.dialect.name == "postgresql":  # ids were given: move the sequences past them
             for table in ("products", "product_variants"):

@@ -68,7 +68,7 @@ def _product_filter(flt: ProductFilter | None) -> listing.ProductFilter:
         if value is not None and (not value.is_finite() or value < 0 or value > Decimal("99999999.99")):
             raise PublicError(f"{name} must be a non-negative amount.", "INVALID")
     return listing.ProductFilter(
-        search=flt.search or None,
+        search=flt.search if flt.search and flt.search.strip() else None,
         category_id=query_pk(flt.category_id, "Category", "categoryId") if flt.category_id else None,
         campaign_id=query_pk(flt.campaign_id, "Campaign", "campaignId") if flt.campaign_id else None,
         collection_id=query_pk(flt.collection_id, "Collection", "collectionId") if flt.collection_id else None,
@@ -149,7 +149,11 @@ class CatalogQuery:
             description="Order of the list; omitted: oldest first (createdAt ascending).")] = None,
     ) -> ProductConnection:
         flt, order = await _readable_filter(info, _product_filter(filter)), _product_sort(sort)
-        products = order.listing.filtered(flt)
+        try:
+            products = order.filtered(flt)
+        except listing.SearchRequired:
+            raise PublicError("Sorting by RELEVANCE ranks the products matching filter.search: pass a search, "
+                              "or sort by another field.", "INVALID") from None
         request = products.request(first=first, after=after, last=last, before=before)
         db, currency = info.context.db, info.context.settings.currency
         connection = ProductConnection.of(await products.page(db, request), products.cursor,

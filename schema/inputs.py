@@ -298,7 +298,13 @@ class TokenRevokeInput:
 
 @strawberry.input(description="Narrow a product list; all given conditions must hold.")
 class ProductFilter:
-    search: str | None = strawberry.field(default=None, description="Words in the name or description.")
+    search: str | None = strawberry.field(
+        default=None,
+        description="Full-text search, at most 200 characters: every word must appear in the name, an SKU or the "
+                    "description (whole words; the last one also as the start of a longer word unless a space "
+                    "follows it or it holds a digit, as SKUs do); "
+                    "\"quoted words\" in a row, `or` between alternatives, -word to exclude. A text with no "
+                    "word to look for matches nothing.")
     category_id: strawberry.ID | None = strawberry.field(
         default=None, description="A category; its subcategories' products are included.")
     campaign_id: strawberry.ID | None = strawberry.field(default=None, description="Products a campaign covers.")
@@ -325,6 +331,9 @@ class ProductSortField(Enum):
     NAME = "NAME"
     PRICE = "PRICE"
     CREATED_AT = "CREATED_AT"
+    RELEVANCE = strawberry.enum_value(
+        "RELEVANCE", description="Best full-text match first; only with filter.search (INVALID without). "
+                                 "The direction does not change it; ties go newest first.")
 
 
 @strawberry.enum(description="Sort direction.")

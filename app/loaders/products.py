@@ -1,5 +1,6 @@
 """The product listing: filters, sorts and keyset pages, as Core statements (no ORM on reads)."""
 
+import hashlib
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -9,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, lite
 
 from app.domain.states import ProductStatus
 from app.pagination import Listing
+from app.search import matching_product_ids, search_hits, search_query
 from models import (
     Campaign,
     Category,
@@ -33,6 +35,11 @@ class ProductSortField(StrEnum):
     NAME = "NAME"
     PRICE = "PRICE"
     CREATED_AT = "CREATED_AT"
+    RELEVANCE = "RELEVANCE"  # how well the product matches the search; needs a search
+
+
+class SearchRequired(ValueError):
+    """RELEVANCE asked for without a search to rank by."""
 
 
 SORT_KEYS: dict[ProductSortField, ColumnElement[Any]] = {
@@ -97,9 +104,32 @@ class ProductSort:
     descending: bool = False
 
     @property
+    def kind(self) -> str:
+        return f"product:{self.field}:{'desc' if self.descending else 'asc'}"
+
+    @property
     def listing(self) -> Listing:
-        return Listing(f"product:{self.field}:{'desc' if self.descending else 'asc'}", select(*PRODUCT_COLUMNS),
-                       (SORT_KEYS[self.field], Product.id), descending=self.descending, where=conditions)
+        """The list in this order, not yet filtered (any field but RELEVANCE, which needs a search)."""
+        if self.field == ProductSortField.RELEVANCE:
+            raise SearchRequired(self.field)
+        return Listing(self.kind, select(*PRODUCT_COLUMNS), (SORT_KEYS[self.field], Product.id),
+                       descending=self.descending, where=conditions)
+
+    def filtered(self, flt: "ProductFilter") -> Listing:
+        """The list in this order filtered by `flt`. RELEVANCE lists the products matching
+        `flt.search` (SearchRequired without one) best match first, whatever the direction: rank,
+        then id, descending. Its cursors hold the rank and are bound to the search text."""
+        if self.field != ProductSortField.RELEVANCE:
+            return self.listing.filtered(flt)
+        if flt.search is None:
+            raise SearchRequired(self.field)
+        kind = f"product:{self.field}:{hashlib.sha256(flt.search.encode()).hexdigest()[:16]}"
+        if search_query(flt.search) is None:  # nothing to look for: conditions() finds nothing
+            return Listing(kind, select(*PRODUCT_COLUMNS), (Product.id,), where=conditions).filtered(flt)
+        hits = search_hits(flt.search)
+        rows = select(*PRODUCT_COLUMNS, hits.c.rank).join_from(Product, hits, hits.c.product_id == Product.id)
+        return Listing(kind, rows, (hits.c.rank, Product.id), descending=True,
+                       where=matched_conditions).filtered(flt)
 
 
 def in_stock_condition() -> ColumnElement[bool]:
@@ -164,10 +194,11 @@ def conditions(flt: ProductFilter) -> list[ColumnElement[bool]]:
     if flt.impossible:
         return [literal(False)]
     found: list[ColumnElement[bool]] = []
-    if flt.search:
-        needle = flt.search.strip().lower()
-        found.append(or_(func.lower(Product.name).contains(needle, autoescape=True),
-                         func.lower(Product.description).contains(needle, autoescape=True)))
+    if flt.search is not None:
+        # Full-text: the index of name, SKUs and description (app/search.py), never a scan.
+        if search_query(flt.search) is None:
+            return [literal(False)]
+        found.append(Product.id.in_(matching_product_ids(flt.search)))
     if flt.category_id is not None:
         found.append(subtree_product_condition(flt.category_id))
     if flt.campaign_id is not None:
@@ -185,3 +216,8 @@ def conditions(flt: ProductFilter) -> list[ColumnElement[bool]]:
     for name, values in flt.options:
         found.append(option_condition(name, values))
     return found + audience_conditions(flt.audience)
+
+
+def matched_conditions(flt: ProductFilter) -> list[ColumnElement[bool]]:
+    """The conditions of a list already joined to the products matching `flt.search`."""
+    return conditions(replace(flt, search=None))

@@ -14,6 +14,7 @@ from app.domain.money import round_money
 from app.domain.states import PRODUCT_TRANSITIONS, ProductStatus, transition
 from app.domain.validation import CODE_MAX, NAME_MAX, TEXT_MAX, Checker, slugify
 from app.policy.permissions import Permission
+from app.search import reindex_products
 from app.services.common import require, unique_guard
 from app.services.unit_of_work import UnitOfWork
 from models import (
@@ -316,6 +317,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
                     for level in _merge_levels(spec.stock)])
         await _set_listings(uow, product.id, channel_listings)
         await _write_media(uow, product.id, media_ or [])
+    await reindex_products(session, [product.id])
     uow.audit(action="product.create", subject_type="Product", subject_id=product.id, data={
         "name": product.name, "slug": product.slug, "categoryId": product.category_id, "status": product.status,
         "channelListings": _listing_data(channel_listings),
@@ -384,6 +386,8 @@ async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, 
     async with unique_guard(message, "slug"):
         await session.flush()
     await _set_listings(uow, product.id, channel_listings)
+    if name_ is not None or description is not None:
+        await reindex_products(session, [product.id])
     after: dict[str, Any] = {"name": product.name, "slug": product.slug, "description": product.description,
                              "categoryId": product.category_id, "status": product.status}
     if media_ is not None:
@@ -506,6 +510,7 @@ async def create_variant(*, uow: UnitOfWork, product_id: int, spec: VariantSpec)
             {"variant_id": variant.id, "warehouse_id": level.warehouse_id, "on_hand": level.quantity, "allocated": 0}
             for level in _merge_levels(spec.stock)])
     await _refresh_min_price(uow, product.id)
+    await reindex_products(session, [product.id])
     product.updated_at = uow.now
     uow.audit(action="variant.create", subject_type="ProductVariant", subject_id=variant.id, data={
         "productId": product.id, "sku": sku, "name": name, "price": str(variant.price),
@@ -551,6 +556,7 @@ async def update_variant(*, uow: UnitOfWork, variant_id: int, sku: str | None = 
     if options_ is not None:
         await _write_options(uow, variant.id, options_)
     await _refresh_min_price(uow, variant.product_id)
+    await reindex_products(uow.session, [variant.product_id])
     await uow.session.execute(update(Product).where(Product.id == variant.product_id).values(updated_at=uow.now)
                               .execution_options(synchronize_session=False))
     after: dict[str, Any] = {"sku": variant.sku, "name": variant.name, "price": str(variant.price),

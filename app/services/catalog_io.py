@@ -27,6 +27,7 @@ from app.domain import catalog_file as cf
 from app.domain.catalog_file import CatalogFile, Row, RowProblem
 from app.domain.money import round_money
 from app.domain.states import ProductStatus
+from app.search import reindex_products
 from app.services.unit_of_work import Actor, UnitOfWork
 from models import Category, Product, ProductVariant
 
@@ -269,6 +270,9 @@ async def _write(conn: AsyncConnection, plan: _Plan, now: datetime, progress: Pr
     for ids in _chunks(sorted(plan.reprice)):
         await conn.execute(update(Product).where(Product.id.in_(ids)).values(min_price=lowest, updated_at=now))
         advance(len(ids))
+    # Names, descriptions and SKUs changed: the search index follows in the same transaction.
+    touched = set(product_ids.values()) | {row["b_id"] for row in plan.product_updates} | set(plan.reprice)
+    await reindex_products(conn, sorted(touched))
 
 
 async def _product_ids(conn: AsyncConnection, slugs: Sequence[str]) -> dict[str, int]:
