@@ -255,3 +255,16 @@ async def test_a_running_campaigns_new_terms_price_carts_at_once_and_an_ended_on
                                                                  "name": "Revived"}}, token=token)
     assert [(e["code"], e["field"]) for e in refused["campaignUpdate"]["userErrors"]] == [
         ("INVALID_TRANSITION", ["input", "campaignId"])]
+
+
+SEARCH = "query($q: String!) { products(first: 10, filter: {search: $q}, sort: {field: RELEVANCE, direction: DESC}) { edges { node { slug } } } }"
+
+
+async def test_a_new_variant_is_found_by_its_sku_and_option_values_at_once(shop: Shop) -> None:
+    created = await shop.client.data(VARIANT_CREATE, {"input": {
+        "productId": encode_id("Product", shop.products["socks"]), "sku": "SOX-TEAL-42", "name": "Teal 42",
+        "price": "6.00", "options": [{"name": "Colour", "value": "Teal"}]}}, token=await merch(shop))
+    assert created["productVariantCreate"]["userErrors"] == []
+    for text in ("SOX-TEAL-42", "teal"):
+        found = await shop.client.data(SEARCH, {"q": text})
+        assert [e["node"]["slug"] for e in found["products"]["edges"]] == ["socks"], text

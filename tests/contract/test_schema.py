@@ -15,19 +15,19 @@ CONTRACT = ROOT.parent / "shared" / "contract.graphql"
 
 # The contract's round-2 sections that issues have asked for so far, and the round-2 root fields
 # they brought; everything else the later sections define may still be absent.
-BUILT_SECTIONS = {"trust: accounts and sessions", "operations: exceptions, health, freshness"}
+BUILT_SECTIONS = {"trust: accounts and sessions", "operations: exceptions, health, freshness",
+                  "catalog depth and merchandising"}
 BUILT_ROOT_FIELDS = {"Mutation.tokenRefresh", "Mutation.tokenRevoke", "Query.operationalExceptions",
                      "Query.systemHealth", "Mutation.operationalExceptionResolve", "Mutation.webhookDeliveryRetry",
-                     "Subscription.operationalExceptionChanged"}
+                     "Subscription.operationalExceptionChanged", "Query.collections", "Query.collection",
+                     "Mutation.productVariantCreate", "Mutation.productVariantUpdate", "Mutation.collectionCreate",
+                     "Mutation.collectionUpdate", "Mutation.collectionProductsSet", "Mutation.campaignUpdate",
+                     "Mutation.categoryUpdate"}
 ROOTS_SECTION = "round 2 roots"
 # Round-1 types that name what a later section brings (an argument or a field of a pending type).
 PENDING_REFERENCES: dict[str, str] = {}
 # What a section not built as a whole already offers (so that the contract is checked for it).
-BUILT_NAMES: frozenset[str] = frozenset({
-    "Collection", "CollectionEdge", "CollectionConnection", "CollectionCreateInput", "CollectionUpdateInput",
-    "CollectionProductsSetInput", "CollectionPayload", "Product.collections", "ProductFilter.collectionId",
-    "Query.collections", "Query.collection", "Mutation.collectionCreate", "Mutation.collectionUpdate",
-    "Mutation.collectionProductsSet"})
+BUILT_NAMES: frozenset[str] = frozenset()
 ABSENCES = {BreakingChangeType.TYPE_REMOVED, BreakingChangeType.FIELD_REMOVED,
             BreakingChangeType.VALUE_REMOVED_FROM_ENUM, BreakingChangeType.ARG_REMOVED,
             BreakingChangeType.FIELD_CHANGED_KIND}
@@ -128,8 +128,9 @@ def test_the_pending_contract_sections_are_found() -> None:
     if not CONTRACT.exists():
         pytest.skip("../shared/contract.graphql is not beside the project")
     pending = pending_names(CONTRACT.read_text())
-    assert {"ProductMedia", "Query.customers", "Mutation.productVariantCreate"} <= pending
-    assert not {"Collection", "Query.collections", "ProductFilter.collectionId"} & pending  # built
+    assert {"CustomerAddress", "Query.customers", "Mutation.passwordChange"} <= pending
+    assert not {"ProductMedia", "Collection", "Query.collections", "Mutation.productVariantCreate",
+                "ProductFilter.collectionId", "ProductSortField.RELEVANCE"} & pending  # built
     assert not {"OperationalException", "Query.systemHealth"} & pending  # built
     assert not {"TokenRefreshInput", "Mutation.tokenRefresh", "ErrorCode.RATE_LIMITED"} & pending
     assert BUILT_NAMES <= pending_names(CONTRACT.read_text(), built_names=frozenset()) - pending

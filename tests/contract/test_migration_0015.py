@@ -1,4 +1,4 @@
-"""Migration 0013 on a catalog written before it, on both databases: existing products are indexed
+"""Migration 0015 on a catalog written before it, on both databases: existing products are indexed
 (by name, SKU and description), with the same documents `reindex_products` writes, and a downgrade
 drops the index."""
 
@@ -37,8 +37,8 @@ async def found(db: Database, search: str) -> list[str]:
     return [row.name for row in page.items]
 
 
-async def test_migration_0013_indexes_the_existing_catalog(unmigrated_url: str) -> None:
-    await asyncio.to_thread(upgrade, unmigrated_url, "0012")
+async def test_migration_0015_indexes_the_existing_catalog(unmigrated_url: str) -> None:
+    await asyncio.to_thread(upgrade, unmigrated_url, "0014")
     now = datetime.now(UTC)
     engine = create_async_engine(unmigrated_url)
     try:
@@ -70,7 +70,7 @@ async def test_migration_0013_indexes_the_existing_catalog(unmigrated_url: str) 
     finally:
         await db.dispose()
 
-    await asyncio.to_thread(downgrade, unmigrated_url, "0012", audit_key=TEST_AUDIT_KEY)
+    await asyncio.to_thread(downgrade, unmigrated_url, "0014", audit_key=TEST_AUDIT_KEY)
     engine = create_async_engine(unmigrated_url)
     try:
         async with engine.connect() as conn:
