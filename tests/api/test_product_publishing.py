@@ -187,3 +187,17 @@ async def test_listings_name_known_channels_once(shop: Shop) -> None:
     assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
         ("INVALID", ["input", "channelListings", "1", "channel"]),
         ("NOT_FOUND", ["input", "channelListings", "2", "channel"])]
+
+
+async def test_the_response_cache_never_serves_a_product_after_it_is_archived(shop: Shop) -> None:
+    query = "query { products(first: 10) { edges { node { slug } } } }"
+
+    async def anonymous() -> tuple[list[str], str | None]:
+        response = await shop.client.post(query)
+        return ([e["node"]["slug"] for e in response.json()["data"]["products"]["edges"]],
+                response.headers.get("x-cache"))
+
+    assert (await anonymous())[0] == ["tee", "boots", "socks"]
+    assert await anonymous() == (["tee", "boots", "socks"], "hit")
+    await update(shop, "tee", status="ARCHIVED")
+    assert (await anonymous())[0] == ["boots", "socks"]
