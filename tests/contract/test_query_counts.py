@@ -10,8 +10,9 @@ query Page($first: Int!) {
   products(first: $first) {
     totalCount
     edges { node { id name price { amount } isAvailable category { name parent { name } }
-                   variants { sku price { amount } quantityAvailable } campaigns { name }
-                   status channelListings { isPublished channel { slug } } collections { name } } }
+                   variants { sku price { amount } quantityAvailable options { name value } } campaigns { name }
+                   status channelListings { isPublished channel { slug } } collections { name }
+                   media { url alt } options { name values } seo { title } } }
   }
 }
 """
@@ -73,8 +74,8 @@ async def test_storefront_page_takes_a_handful_of_statements(client: GraphQLClie
     async with client.count_statements() as counter:
         await client.data(STOREFRONT_PAGE, {"first": 20})
     # page, count, categories, parents, variants, quantities, availability, running campaigns (+ scope),
-    # channel listings, channels, collections
-    assert counter.count <= 15, counter.statements
+    # channel listings, channels, collections, media, product options, variant options
+    assert counter.count <= 18, counter.statements
 
 
 async def test_collection_page_takes_a_handful_of_statements(client: GraphQLClient) -> None:
