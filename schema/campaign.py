@@ -13,7 +13,7 @@ from app.ids import encode_id
 from app.loaders.catalog import CAMPAIGN_PRODUCTS
 from app.loaders.products import ProductFilter
 from app.policy.reads import may_read_campaign, may_read_campaign_code
-from schema.catalog import Product, ProductConnection
+from schema.catalog import ProductConnection, nested_products
 from schema.common import After, First, Money, Node
 from schema.store import Channel
 
@@ -65,11 +65,9 @@ class Campaign(Node):
     async def products(self, info: Info, first: First = None, after: After = None) -> ProductConnection:
         request = CAMPAIGN_PRODUCTS.request(first=first, after=after)
         loaders, currency = info.context.catalog, info.context.settings.currency
-        connection = ProductConnection.of(
-            await loaders.campaign_products.load((self.pk, request)), CAMPAIGN_PRODUCTS.cursor,
-            lambda row: Product.from_row(row, currency), lambda: loaders.campaign_product_count.load(self.pk))
-        connection.facet_filter = ProductFilter(campaign_id=self.pk, audience=loaders.audience)  # type: ignore[attr-defined]
-        return connection  # type: ignore[return-value]
+        return nested_products(await loaders.campaign_products.load((self.pk, request)), CAMPAIGN_PRODUCTS,
+                               lambda: loaders.campaign_product_count.load(self.pk), currency,
+                               ProductFilter(campaign_id=self.pk, audience=loaders.audience))
 
 
 def readable_campaign(info: Info, row: Any) -> Campaign | None:

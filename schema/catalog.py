@@ -59,11 +59,9 @@ class Category(Node):
                        last: Last = None, before: Before = None) -> "ProductConnection":
         request = CATEGORY_PRODUCTS.request(first=first, after=after, last=last, before=before)
         loaders, currency = info.context.catalog, info.context.settings.currency
-        connection = ProductConnection.of(
-            await loaders.category_products.load((self.pk, request)), CATEGORY_PRODUCTS.cursor,
-            lambda row: Product.from_row(row, currency), lambda: loaders.category_product_count.load(self.pk))
-        connection.facet_filter = ProductFilter(category_id=self.pk, audience=loaders.audience)  # type: ignore[attr-defined]
-        return connection  # type: ignore[return-value]
+        return nested_products(await loaders.category_products.load((self.pk, request)), CATEGORY_PRODUCTS,
+                               lambda: loaders.category_product_count.load(self.pk), currency,
+                               ProductFilter(category_id=self.pk, audience=loaders.audience))
 
 
 ProductStatus = strawberry.enum(DomainProductStatus, name="ProductStatus", description=(
@@ -266,11 +264,9 @@ class Collection(Node):
     async def products(self, info: Info, first: First = None, after: After = None) -> "ProductConnection":
         request = COLLECTION_PRODUCTS.request(first=first, after=after)
         loaders, currency = info.context.catalog, info.context.settings.currency
-        connection = ProductConnection.of(
-            await loaders.collection_products.load((self.pk, request)), COLLECTION_PRODUCTS.cursor,
-            lambda row: Product.from_row(row, currency), lambda: loaders.collection_product_count.load(self.pk))
-        connection.facet_filter = ProductFilter(collection_id=self.pk, audience=loaders.audience)  # type: ignore[attr-defined]
-        return connection  # type: ignore[return-value]
+        return nested_products(await loaders.collection_products.load((self.pk, request)), COLLECTION_PRODUCTS,
+                               lambda: loaders.collection_product_count.load(self.pk), currency,
+                               ProductFilter(collection_id=self.pk, audience=loaders.audience))
 
 
 @strawberry.type(description="A value of an option, with the number of products having it.")
@@ -300,6 +296,14 @@ class ProductConnection(Connection[Product]):
         for r in rows:
             names.setdefault(r.name, []).append(FacetValue(value=r.value, count=r.products))
         return [Facet(name=name, values=values) for name, values in names.items()]
+
+
+def nested_products(page: Any, listing: Any, count: Any, currency: str, facet_filter: ProductFilter) -> "ProductConnection":
+    """A page of a nested product list (a category's, a campaign's, a collection's) as a connection
+    whose facets cover the whole list, as the viewer may see it."""
+    connection = ProductConnection.of(page, listing.cursor, lambda row: Product.from_row(row, currency), count)
+    connection.facet_filter = facet_filter  # type: ignore[attr-defined]
+    return connection  # type: ignore[return-value]
 
 
 async def _load_category(info: Info, category_id: int | None) -> Category | None:

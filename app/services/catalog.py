@@ -45,6 +45,14 @@ async def free_slug(uow: UnitOfWork, column: object, base: str) -> str:
     return f"{base}-{n}"
 
 
+async def product_for_update(uow: UnitOfWork, product_id: int) -> Product:
+    """The product, locked for this transaction; NOT_FOUND on productId when there is none."""
+    product = await uow.session.get(Product, product_id, with_for_update=True)
+    if product is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "That product does not exist.", "input", "productId")
+    return product
+
+
 async def _category_or_error(uow: UnitOfWork, category_id: int | None, field: str) -> Category | None:
     if category_id is None:
         return None
@@ -354,9 +362,7 @@ async def update_product(*, uow: UnitOfWork, product_id: int, name: str | None, 
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_CATALOG)
     session = uow.session
-    product = await session.get(Product, product_id, with_for_update=True)
-    if product is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "That product does not exist.", "input", "productId")
+    product = await product_for_update(uow, product_id)
     channel_listings = await _channel_listings(uow, check, listings or ())
     category = await _category_or_error(uow, category_id, "categoryId")
     old_listings = {r.channel_id: r for r in (await session.execute(
@@ -488,9 +494,7 @@ async def create_variant(*, uow: UnitOfWork, product_id: int, spec: VariantSpec)
     check.raise_if_any()
     require(uow.actor, Permission.MANAGE_CATALOG)
     session = uow.session
-    product = await session.get(Product, product_id, with_for_update=True)
-    if product is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "That product does not exist.", "input", "productId")
+    product = await product_for_update(uow, product_id)
     assert sku is not None and name is not None
     await _sku_free(uow, sku)
     warehouse_ids = {level.warehouse_id for level in spec.stock}
