@@ -192,6 +192,13 @@ def _key_postgresql(element: SearchKey, compiler: SQLCompiler, **kw: Any) -> str
     return f"{SEARCH_TABLE}.product_id"
 
 
+def _tsquery(element: _SearchElement, compiler: SQLCompiler, **kw: Any) -> str:
+    """The tsquery, as an uncorrelated subquery (an InitPlan): parsed once per execution. Written as
+    a plain function call, a prepared statement's generic plan (asyncpg prepares every statement,
+    and PostgreSQL moves to a generic plan after five runs) parses it again for every row."""
+    return f"(SELECT to_tsquery('simple', {compiler.process(element.text, **kw)}))"
+
+
 @compiles(SearchMatch, "sqlite")
 def _match_sqlite(element: SearchMatch, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{SEARCH_TABLE} MATCH {compiler.process(element.text, **kw)}"
@@ -199,7 +206,7 @@ def _match_sqlite(element: SearchMatch, compiler: SQLCompiler, **kw: Any) -> str
 
 @compiles(SearchMatch)
 def _match_postgresql(element: SearchMatch, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"{SEARCH_TABLE}.document @@ to_tsquery('simple', {compiler.process(element.text, **kw)})"
+    return f"{SEARCH_TABLE}.document @@ {_tsquery(element, compiler, **kw)}"
 
 
 @compiles(SearchRank, "sqlite")
@@ -210,7 +217,7 @@ def _rank_sqlite(element: SearchRank, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(SearchRank)
 def _rank_postgresql(element: SearchRank, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"ts_rank({SEARCH_TABLE}.document, to_tsquery('simple', {compiler.process(element.text, **kw)}))"
+    return f"ts_rank({SEARCH_TABLE}.document, {_tsquery(element, compiler, **kw)})"
 
 
 def search_query(text: str | None) -> SearchQuery | None:

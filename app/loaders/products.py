@@ -128,8 +128,9 @@ class ProductSort:
             return Listing(kind, select(*PRODUCT_COLUMNS), (Product.id,), where=conditions).filtered(flt)
         hits = search_hits(flt.search)
         rows = select(*PRODUCT_COLUMNS, hits.c.rank).join_from(Product, hits, hits.c.product_id == Product.id)
-        return Listing(kind, rows, (hits.c.rank, Product.id), descending=True,
-                       where=matched_conditions).filtered(flt)
+        return Listing(kind, rows, (hits.c.rank, Product.id), descending=True, where=matched_conditions,
+                       counted=select(Product.id).where(Product.id.in_(matching_product_ids(flt.search)))
+                       ).filtered(flt)
 
 
 def in_stock_condition() -> ColumnElement[bool]:
