@@ -28,6 +28,7 @@ from models import (
     ProductVariant,
     Stock,
     User,
+    VariantOption,
     Warehouse,
     campaign_channels,
     campaign_products,
@@ -55,6 +56,8 @@ NOUNS = ["Runner", "Jacket", "Tee", "Hoodie", "Boot", "Tent", "Mug", "Backpack",
          "Sneaker", "Lantern", "Blanket", "Cap", "Vest", "Sock"]
 VARIANT_SETS = [["S", "M", "L", "XL"], ["Black", "Blue", "Sand"], ["40", "42", "44"], ["One size"],
                 ["Regular", "Large"]]
+# The option each set of variants differs by (the demo's facets).
+OPTION_NAMES = ["Size", "Colour", "Size", "Size", "Fit"]
 BATCH = 2000
 
 
@@ -119,11 +122,14 @@ async def seed(db: Database, *, products: int = 200, rng_seed: int = 7) -> dict[
             product_rows: list[dict[str, Any]] = []
             variant_rows: list[dict[str, Any]] = []
             stock_rows: list[dict[str, Any]] = []
+            option_rows: list[dict[str, Any]] = []
             for n in range(start, min(start + BATCH, products)):
                 product_id = first_product_id + n
                 name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {n + 1}"
                 base = Decimal(rng.randrange(500, 25000)) / 100
-                sizes = rng.choice(VARIANT_SETS)[: rng.randint(1, 4)]
+                chosen = rng.choice(VARIANT_SETS)
+                sizes = chosen[: rng.randint(1, 4)]
+                option = OPTION_NAMES[VARIANT_SETS.index(chosen)]
                 prices = [base + Decimal(5 * i) for i in range(len(sizes))]
                 product_rows.append({
                     "id": product_id, "category_id": rng.choice(leaves).id, "name": name,
@@ -134,12 +140,14 @@ async def seed(db: Database, *, products: int = 200, rng_seed: int = 7) -> dict[
                     variant_rows.append({"id": variant_id, "product_id": product_id,
                                          "sku": f"SKU-{product_id:06d}-{size.upper().replace(' ', '')}",
                                          "name": size, "price": price, "created_at": now})
+                    option_rows.append({"variant_id": variant_id, "name": option, "value": size, "position": 0})
                     for warehouse in warehouses:
                         stock_rows.append({"variant_id": variant_id, "warehouse_id": warehouse.id,
                                            "on_hand": rng.choice([0, 3, 10, 25, 60]), "allocated": 0})
                     variant_id += 1
             await conn.execute(insert(Product), product_rows)
             await conn.execute(insert(ProductVariant), variant_rows)
+            await conn.execute(insert(VariantOption), option_rows)
             await conn.execute(insert(Stock), stock_rows)
             await reindex_products(conn, [row["id"] for row in product_rows])
             show(min(start + BATCH, products))

@@ -45,10 +45,15 @@ from bench.run import (
     server,
 )
 
-QUERY = ("query Search($first: Int!, $search: String, $sort: ProductSort) { "
-         "products(first: $first, filter: {search: $search}, sort: $sort) { totalCount edges { node { "
+QUERY = ("query Search($first: Int!, $search: String, $sort: ProductSort, $options: [OptionFilter!], "
+         "$facets: Boolean!) { "
+         "products(first: $first, filter: {search: $search, options: $options}, sort: $sort) { totalCount "
+         "facets @include(if: $facets) { name values { value count } } edges { node { "
          "id name slug price { amount currency } category { id name } "
          "variants { id sku name price { amount } quantityAvailable } } } } }")
+# The faceted shelf: a search narrowed by an option, with the option's facet counts (the seed gives
+# every variant a Size option).
+SHELF = [{"name": "Size", "values": ["M", "L"]}]
 RELEVANCE = {"field": "RELEVANCE", "direction": "DESC"}
 # (label, search text, sort): on the demo catalog (`commerce seed`, names "<Adjective> <Noun> <n>",
 # SKUs SKU-<id:06>-<size>), from a handful of matches to every product.
@@ -60,6 +65,8 @@ CASES: list[tuple[str, str | None, dict[str, str] | None]] = [
     ("a prefix as typed, RELEVANCE", "alp", RELEVANCE),
     ("one word, sorted by NAME", "trail", {"field": "NAME", "direction": "ASC"}),
     ("a word in every product, RELEVANCE", "sku", RELEVANCE),
+    ("faceted shelf: one word, Size M or L, with facets", "trail", RELEVANCE),
+    ("faceted shelf: no search, Size M or L, with facets", None, None),
 ]
 TARGET_MS = 50.0
 
@@ -152,7 +159,10 @@ async def measure(args: argparse.Namespace, url: str, server_pid: int, database_
         await wait_ready(client, url)
         for label, search, sort in CASES:
             for size in args.sizes:
-                body = orjson.dumps({"query": QUERY, "variables": {"first": size, "search": search, "sort": sort}})
+                shelf = label.startswith("faceted shelf")
+                body = orjson.dumps({"query": QUERY, "variables": {
+                    "first": size, "search": search, "sort": sort, "options": SHELF if shelf else None,
+                    "facets": shelf}})
                 answer = (await client.post(url, content=body, headers=JSON_HEADERS)).json()
                 if answer.get("errors"):
                     raise SystemExit(f"{label}: {answer['errors']}")

@@ -154,9 +154,11 @@ def campaign_product_condition(campaign_id: int) -> ColumnElement[bool]:
 
 def option_condition(name: str, values: tuple[str, ...]) -> ColumnElement[bool]:
     """Products with a variant on sale whose option `name` has one of `values`."""
-    return exists().where(ProductVariant.product_id == Product.id, ProductVariant.is_archived.is_(False),
-                          VariantOption.variant_id == ProductVariant.id, VariantOption.name == name,
-                          VariantOption.value.in_(values))
+    # Uncorrelated, so it runs once: as a correlated EXISTS, SQLite walked the (name, value) index
+    # for every product (seconds on 10,000 products).
+    return Product.id.in_(
+        select(ProductVariant.product_id).join(VariantOption, VariantOption.variant_id == ProductVariant.id)
+        .where(ProductVariant.is_archived.is_(False), VariantOption.name == name, VariantOption.value.in_(values)))
 
 
 def facet_counts(flt: ProductFilter) -> list[Select[Any]]:
@@ -167,12 +169,18 @@ def facet_counts(flt: ProductFilter) -> list[Select[Any]]:
     selected = [name for name, _ in flt.options]
 
     def counts(matching: ProductFilter, names: ColumnElement[bool]) -> Select[Any]:
-        products = select(Product.id).where(*conditions(matching))
+        # The matching products first, once (MATERIALIZED): left to itself, SQLite's planner drives
+        # the count from variant_options and re-runs the filter per option row (seconds on 10,000
+        # products).
+        products = select(Product.id.label("product_id")).where(*conditions(matching)).cte("matching")
+        products = products.prefix_with("MATERIALIZED")
         return (select(VariantOption.name, VariantOption.value,
                        func.count(distinct(ProductVariant.product_id)).label("products"),
                        func.min(ProductVariant.id).label("first_variant"))
-                .join(ProductVariant, ProductVariant.id == VariantOption.variant_id)
-                .where(ProductVariant.product_id.in_(products), ProductVariant.is_archived.is_(False), names)
+                .select_from(products)
+                .join(ProductVariant, ProductVariant.product_id == products.c.product_id)
+                .join(VariantOption, VariantOption.variant_id == ProductVariant.id)
+                .where(ProductVariant.is_archived.is_(False), names)
                 .group_by(VariantOption.name, VariantOption.value))
 
     statements = [counts(flt, VariantOption.name.not_in(selected) if selected else literal(True))]
