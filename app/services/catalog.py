@@ -263,6 +263,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
     description_ = check.text(description, "description", label="Description", max_length=TEXT_MAX, multiline=True)
     specs = check.items(variants, "variants", label="variant", required=True)
     seen_skus: set[str] = set()
+    checked_options: list[list[OptionSpec]] = []
     for i, spec in enumerate(specs):
         at = check.at("variants", i)
         sku = at.text(spec.sku, "sku", label="SKU", max_length=CODE_MAX, required=True)
@@ -274,7 +275,7 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
         at.amount(spec.price, "price", label="Price", required=True)
         for j, level in enumerate(at.items(spec.stock, "stock", label="stock")):
             at.at("stock", j).count(level.quantity, "quantity", label="Stock quantity", maximum=MAX_STOCK)
-        _check_options(at, spec.options)
+        checked_options.append(_check_options(at, spec.options))
         at.count(spec.weight_grams, "weightGrams", label="Weight", maximum=MAX_WEIGHT_GRAMS)
     media_ = _check_media(check, media)
     seo_ = _check_seo(check, seo)
@@ -311,13 +312,13 @@ async def create_product(*, uow: UnitOfWork, name: str, slug: str | None, descri
     async with unique_guard(message, "slug"):
         session.add(product)
         await session.flush()
-        for spec in specs:
+        for spec, options in zip(specs, checked_options, strict=True):
             variant = ProductVariant(product_id=product.id, sku=spec.sku.strip(), name=spec.name.strip(),
                                      price=round_money(spec.price), weight_grams=spec.weight_grams,
                                      is_archived=False, created_at=uow.now)
             session.add(variant)
             await session.flush()
-            await _write_options(uow, variant.id, _check_options(Checker(), spec.options))
+            await _write_options(uow, variant.id, options)
             if spec.stock:
                 await session.execute(insert(Stock), [
                     {"variant_id": variant.id, "warehouse_id": level.warehouse_id,
